@@ -1,0 +1,94 @@
+// The durable queue's contract. src/spool/ is the only module that knows the storage engine
+// (SQLite via better-sqlite3); everything else speaks these types.
+//
+// A *message row* holds 1..N records that were read together (a chunk). Fresh rows hold up to
+// --batch-size records so that in steady state one row is one request; a row that fails
+// transiently is scattered into one row per record, each with its own (jittered) due time.
+
+/** One record's identity, derived from its position: stable across retries and restarts. */
+export interface RecordPosition {
+  /** stream key (directory + suffix), see src/source */
+  stream: string;
+  /** segment file name */
+  segment: string;
+  /** 0-based line index in the decompressed segment */
+  line: number;
+}
+
+/** What the pipeline hands to `commit`: records of one segment, in read order. */
+export interface ChunkInput {
+  stream: string;
+  segment: string;
+  /** 16 hex chars, stable id of the segment (host, directory, name): event id = `${segmentKey}-${line}` */
+  segmentKey: string;
+  /** line index of each record */
+  lines: number[];
+  /** the records' bytes exactly as kumod wrote them, each WITH its trailing "\n", concatenated */
+  body: Buffer;
+  /** end offset in `body` of each record (record i is body[ends[i-1] ?? 0, ends[i]]) */
+  ends: number[];
+}
+
+/** A row of the queue as the dispatcher sees it. */
+export interface QueuedMessage {
+  rowId: number;
+  stream: string;
+  segment: string;
+  segmentKey: string;
+  lines: Uint32Array;
+  body: Buffer;
+  ends: Uint32Array;
+  /** ms: when loghook first queued these records (max age counts from here) */
+  createdAt: number;
+  attempts: number;
+  dueAt: number;
+  /** "503 Service Unavailable: <body, truncated>" or a transport error; null before any attempt */
+  disposition: string | null;
+}
+
+export interface DeadLetter {
+  id: number;
+  eventId: string;
+  stream: string;
+  segment: string;
+  line: number;
+  /** the record's bytes, with its trailing newline */
+  record: Buffer;
+  createdAt: number;
+  diedAt: number;
+  attempts: number;
+  disposition: string | null;
+  /** 'final' (a final HTTP status) or 'expired' (older than --max-age) */
+  reason: 'final' | 'expired';
+}
+
+/** Which dead letters a `dead` command acts on. */
+export interface DeadSelector {
+  ids?: number[];
+  /** died before this time (ms since epoch) */
+  diedBefore?: number;
+  all?: boolean;
+}
+
+export interface EndpointState {
+  url: string;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  lastSuccessAt: number | null;
+}
+
+export interface QueueCounts {
+  rows: number;
+  records: number;
+  bytes: number;
+}
+
+export interface QueueStatus extends QueueCounts {
+  /** records due now (not scheduled for later) */
+  dueRecords: number;
+  /** records scheduled for a later retry */
+  scheduledRecords: number;
+  /** ms since epoch of the oldest queued record, null when empty */
+  oldestCreatedAt: number | null;
+  deadCount: number;
+}

@@ -1,0 +1,68 @@
+// Logs go to stderr: readable lines on a terminal, JSON lines otherwise (--log-format). Secrets
+// never reach a log: header values are not logged, and URLs are logged without their userinfo.
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFormat = 'text' | 'json';
+export type LogFields = Record<string, unknown>;
+
+const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+}
+
+export interface LoggerOptions {
+  format?: LogFormat;
+  level?: LogLevel;
+  /** where lines go; defaults to process.stderr */
+  write?: (line: string) => void;
+  now?: () => number;
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const format = opts.format ?? (process.stderr.isTTY ? 'text' : 'json');
+  const min = rank[opts.level ?? 'info'];
+  const write = opts.write ?? ((line: string) => void process.stderr.write(line));
+  const now = opts.now ?? Date.now;
+  const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
+    if (rank[level] < min) return;
+    if (format === 'json') {
+      write(JSON.stringify({ time: new Date(now()).toISOString(), level, msg, ...fields }) + '\n');
+    } else {
+      const extra = fields ? Object.entries(fields).map(([k, v]) => ` ${k}=${formatValue(v)}`).join('') : '';
+      write(`loghook: ${level === 'info' ? '' : level + ': '}${msg}${extra}\n`);
+    }
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+  };
+}
+
+function formatValue(v: unknown): string {
+  if (typeof v === 'string') return /[\s"=]/.test(v) || v === '' ? JSON.stringify(v) : v;
+  if (v === undefined) return 'undefined';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** A logger that drops everything (library use, some tests). */
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A URL safe to print: userinfo (user:password@) removed. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = '';
+      u.password = '';
+    }
+    return u.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}
