@@ -1,0 +1,59 @@
+// `loghook cat`: prints records as JSON lines, byte for byte as kumod wrote them.
+import { Command, Option } from 'commander';
+import { catRecords } from '../pipeline/cat.js';
+import { parseTimeArg } from '../config/time.js';
+import { createLogger, type LogFormat } from '../telemetry/logger.js';
+import * as opt from './options.js';
+import type { CommandContext } from './context.js';
+
+interface CatFlags {
+  follow: boolean;
+  types?: Set<string>;
+  since?: string;
+  until?: string;
+  pattern?: RegExp;
+  poll?: number;
+  maxLineBytes: number;
+  logFormat?: LogFormat;
+  quiet: boolean;
+}
+
+export function catCommand(ctx: CommandContext): Command {
+  return new Command('cat')
+    .description('print the records of segment files as JSON lines, byte for byte as kumod wrote them, in read order')
+    .argument('<paths...>', 'log directories (kumod log_dir) or single segment files')
+    .option('-f, --follow', 'keep following the directories as kumod writes (default: stop at the end of what is on disk)', false)
+    .option('--types <list>', 'only these record types, comma-separated (e.g. Delivery,Bounce)', opt.types)
+    .option('--since <time>', 'only records with timestamp >= TIME (ISO 8601, unix seconds, or a duration ago like 2h)')
+    .option('--until <time>', 'only records with timestamp < TIME')
+    .option('--pattern <glob>', 'only segment files whose name matches GLOB (e.g. "*_recv")', opt.pattern)
+    .option('--poll <ms>', 'rescan every MS instead of using file system events (network file systems)', opt.duration('--poll'))
+    .addOption(new Option('--max-line-bytes <size>', 'skip lines longer than SIZE').default(16 * 1024 * 1024, '16MiB').argParser(opt.size('--max-line-bytes')))
+    .addOption(new Option('--log-format <format>', 'text or json (default: text on a terminal, else json)').argParser(opt.logFormat))
+    .option('-q, --quiet', 'no warnings on stderr, only errors', false)
+    .action(async (paths: string[], f: CatFlags) => {
+      const logger = createLogger({ ...(f.logFormat ? { format: f.logFormat } : {}), level: f.quiet ? 'error' : 'info' });
+      const now = ctx.clock.now();
+      const r = await catRecords({
+        paths,
+        follow: f.follow,
+        out: ctx.stdout,
+        logger,
+        signal: ctx.signal,
+        maxLineBytes: f.maxLineBytes,
+        ...(f.types ? { types: f.types } : {}),
+        ...(f.pattern ? { pattern: f.pattern } : {}),
+        ...(f.poll !== undefined ? { pollMs: f.poll } : {}),
+        ...(f.since !== undefined ? { sinceS: parseTimeArg(f.since, '--since', now) } : {}),
+        ...(f.until !== undefined ? { untilS: parseTimeArg(f.until, '--until', now) } : {}),
+      });
+      const s = r.source;
+      const problems = r.invalid + s.segmentsTruncated + s.segmentsCorrupt + s.segmentsUnreadable + s.segmentsVanished + s.linesTooLong;
+      if (problems > 0 && !r.closedEarly) {
+        logger.warn('done with problems', {
+          records: r.written, invalidLines: r.invalid, tooLongLines: s.linesTooLong, truncatedSegments: s.segmentsTruncated,
+          corruptSegments: s.segmentsCorrupt, unreadableSegments: s.segmentsUnreadable, vanishedSegments: s.segmentsVanished,
+        });
+      }
+    });
+}

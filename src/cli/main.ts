@@ -1,0 +1,56 @@
+// The entry point: parses arguments, runs one command, maps typed errors to exit codes.
+// The only place in loghook that calls process.exit.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { catCommand } from './cat.js';
+import type { CommandContext } from './context.js';
+import { ExitCode, LoghookError, errnoCode } from '../util/errors.js';
+import { systemClock } from '../util/clock.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const abort = new AbortController();
+const ctx: CommandContext = { stdout: process.stdout, clock: systemClock, version: pkg.version, exitCode: ExitCode.ok, signal: abort.signal };
+
+let signals = 0;
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(sig, () => {
+    // The first signal asks for a graceful stop; a second one exits at once (the state is safe).
+    if (++signals > 1) process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+    abort.abort();
+  });
+}
+// `loghook cat | head`: the reader went away. Not an error worth a stack trace.
+process.stdout.on('error', (err) => {
+  if (errnoCode(err) === 'EPIPE') abort.abort();
+});
+
+const program = new Command('loghook')
+  .description("publish KumoMTA's log events to webhooks")
+  .version(pkg.version, '-V, --version')
+  .exitOverride()
+  .showHelpAfterError('(run with --help for usage)');
+program.addCommand(catCommand(ctx));
+for (const c of program.commands) c.exitOverride();
+
+async function main(): Promise<number> {
+  try {
+    await program.parseAsync(process.argv);
+    return ctx.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (err instanceof LoghookError) {
+      process.stderr.write(`loghook: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`loghook: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return ExitCode.failure;
+  }
+}
+
+const code = await main();
+// Let stdout drain before exiting (a pipe may still hold output).
+process.stdout.write('', () => process.exit(code));

@@ -1,0 +1,237 @@
+// Decides which segment to read next and reads it. Rules (README "How loghook reads segments"):
+// - within a stream (one directory, one suffix) segments are read in name order;
+// - a finished (read-only) segment is read to its end before any newer segment of its stream;
+// - a writable segment that has nothing more to read right now does not hold up newer segments
+//   of its stream (an abandoned writer): it stays open and is read again whenever it grows;
+// - streams are independent: one stream's live segment never holds up another stream.
+import { stat } from 'node:fs/promises';
+import { listSegments, type Listing, type Target } from './discovery.js';
+import { StreamProgress } from './progress.js';
+import { SegmentReader, type SegmentReport } from './segment-reader.js';
+import type { LineBatch, SegmentRef } from './types.js';
+import { Waker } from './waker.js';
+import { formatBytes } from '../config/units.js';
+import type { Logger } from '../telemetry/logger.js';
+
+export interface SourceCounters {
+  segmentsFinished: number;
+  segmentsTruncated: number;
+  segmentsCorrupt: number;
+  segmentsUnreadable: number;
+  segmentsVanished: number;
+  segmentsDeletedLive: number;
+  segmentsSkippedSince: number;
+  linesTooLong: number;
+  linesRead: number;
+  ignoredFiles: number;
+}
+
+export interface TailerOptions {
+  targets: Target[];
+  pattern?: RegExp;
+  /** keep following; false: stop once everything on disk now has been read */
+  follow: boolean;
+  /** rescan interval (ms); with usePolling the only way changes are seen */
+  rescanMs?: number;
+  usePolling?: boolean;
+  maxLineBytes?: number;
+  /** compressed bytes read from one segment before the next gets a turn */
+  turnBytes?: number;
+  /** checkpoint per stream key, as produced by checkpoints() */
+  checkpoints?: Map<string, string>;
+  /** finished segments whose successor opened before this time (ms) hold no newer record: skip them */
+  sinceMs?: number;
+  logger: Logger;
+  onBatch(batch: LineBatch): void | Promise<void>;
+  /** called when a pass found nothing more to read (caught up) */
+  onIdle?(): void | Promise<void>;
+}
+
+export class Tailer {
+  readonly counters: SourceCounters = {
+    segmentsFinished: 0, segmentsTruncated: 0, segmentsCorrupt: 0, segmentsUnreadable: 0, segmentsVanished: 0,
+    segmentsDeletedLive: 0, segmentsSkippedSince: 0, linesTooLong: 0, linesRead: 0, ignoredFiles: 0,
+  };
+  private readonly progress = new Map<string, StreamProgress>();
+  private readonly readers = new Map<string, SegmentReader>();
+  private readonly failedTargets = new Set<string>();
+  private stopped = false;
+  private waker: Waker | null = null;
+  private latest: Listing | null = null;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: TailerOptions) {
+    this.log = opts.logger;
+    for (const [stream, json] of opts.checkpoints ?? []) this.progress.set(stream, StreamProgress.parse(json));
+  }
+
+  /** Checkpoint per stream (JSON text), covering every batch handed on so far. */
+  checkpoints(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [k, p] of this.progress) out.set(k, JSON.stringify(p.toJSON()));
+    return out;
+  }
+
+  /** Newest segment name per stream in the last listing (for lag reporting). */
+  newestSegments(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [k, list] of this.latest?.streams ?? []) if (list.length) out.set(k, list[list.length - 1]!.name);
+    return out;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.waker?.wake();
+  }
+
+  async run(): Promise<void> {
+    const dirs = this.opts.targets.filter((t) => t.kind === 'dir').map((t) => t.path);
+    const rescanMs = this.opts.rescanMs ?? 1000;
+    this.waker = this.opts.follow ? new Waker(dirs, rescanMs, !this.opts.usePolling, this.log) : null;
+    try {
+      let first = true;
+      while (!this.stopped) {
+        await this.rescan(first);
+        first = false;
+        const progressed = await this.pass();
+        if (progressed) continue;
+        await this.opts.onIdle?.();
+        if (!this.opts.follow || this.stopped) break;
+        await this.waker!.wait();
+      }
+    } finally {
+      this.waker?.close();
+      for (const r of this.readers.values()) await r.close();
+      this.readers.clear();
+    }
+  }
+
+  private async rescan(first: boolean): Promise<void> {
+    const listing = await listSegments(this.opts.targets, this.opts.pattern);
+    this.latest = listing;
+    this.counters.ignoredFiles = listing.ignored.dotfile + listing.ignored.temp + listing.ignored.foreign + listing.ignored.pattern;
+    for (const f of listing.failed) {
+      if (!this.failedTargets.has(f.path)) this.log.error(`cannot list ${f.path}: ${f.error}; other directories keep flowing`);
+      this.failedTargets.add(f.path);
+    }
+    for (const t of this.opts.targets) if (!listing.failed.some((f) => f.path === t.path)) this.failedTargets.delete(t.path);
+    if (first) this.dropDeletedCheckpoints(listing);
+  }
+
+  /** A checkpoint whose segment was deleted resumes at the next segment. */
+  private dropDeletedCheckpoints(listing: Listing): void {
+    const unlisted = new Set(listing.failed.map((f) => f.path));
+    for (const [stream, p] of this.progress) {
+      if ([...unlisted].some((dir) => stream.startsWith(dir + '/*'))) continue;
+      const names = new Set((listing.streams.get(stream) ?? []).map((s) => s.name));
+      for (const [name, line] of [...p.open]) {
+        if (names.has(name)) continue;
+        this.log.warn(`checkpoint segment ${name} was deleted: resuming at the next segment`, { stream, line });
+        p.markDone(name);
+      }
+    }
+  }
+
+  /** One turn for every readable segment. Returns whether anything was read. */
+  private async pass(): Promise<boolean> {
+    let progressed = false;
+    for (const [stream, segments] of this.streamsToRead()) {
+      if (this.stopped) break;
+      let p = this.progress.get(stream);
+      if (!p) this.progress.set(stream, (p = new StreamProgress()));
+      for (let i = 0; i < segments.length && !this.stopped; i++) {
+        const seg = segments[i]!;
+        if (p.isConsumed(seg.name)) continue;
+        let reader = this.readers.get(seg.path);
+        if (!reader) {
+          if (await this.skipBySince(seg, segments[i + 1], p)) continue;
+          reader = this.newReader(seg, p);
+        }
+        const r = await reader.pump(this.opts.turnBytes ?? 1024 * 1024);
+        if (r === 'idle') continue; // writable and drained: newer segments may go on
+        progressed = true;
+        if (r === 'progress') break; // more to read here: newer segments of this stream wait
+        this.finished(seg, r, p);
+      }
+    }
+    return progressed;
+  }
+
+  /** The listing plus segments still open but no longer listed (deleted while being read). */
+  private streamsToRead(): Map<string, SegmentRef[]> {
+    const streams = new Map(this.latest!.streams);
+    for (const r of this.readers.values()) {
+      const list = streams.get(r.segment.stream) ?? [];
+      if (list.some((s) => s.path === r.segment.path)) continue;
+      const merged = [...list, r.segment].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      streams.set(r.segment.stream, merged);
+    }
+    return streams;
+  }
+
+  private newReader(seg: SegmentRef, p: StreamProgress): SegmentReader {
+    const startLine = p.startLine(seg.name);
+    p.setLines(seg.name, startLine);
+    const reader = new SegmentReader(
+      seg,
+      {
+        onBatch: (b) => {
+          p.setLines(seg.name, b.firstLine + b.count);
+          this.counters.linesRead += b.count;
+          return this.opts.onBatch(b);
+        },
+        onTooLong: (s, line, bytes, consumed) => {
+          this.counters.linesTooLong++;
+          p.setLines(s.name, consumed);
+          this.log.warn(`${s.path}: line ${line + 1} is ${formatBytes(bytes)}, longer than the limit: skipped`);
+        },
+      },
+      { startLine, maxLineBytes: this.opts.maxLineBytes ?? 16 * 1024 * 1024 },
+    );
+    this.readers.set(seg.path, reader);
+    return reader;
+  }
+
+  private async skipBySince(seg: SegmentRef, next: SegmentRef | undefined, p: StreamProgress): Promise<boolean> {
+    const since = this.opts.sinceMs;
+    if (since === undefined || !next || !(next.openedAtMs < since)) return false;
+    // Every record of a finished segment was written before its successor was opened.
+    const st = await stat(seg.path).catch(() => null);
+    if (!st || (st.mode & 0o222) !== 0) return false;
+    this.counters.segmentsSkippedSince++;
+    p.markDone(seg.name);
+    return true;
+  }
+
+  private finished(seg: SegmentRef, r: SegmentReport, p: StreamProgress): void {
+    this.readers.delete(seg.path);
+    p.markDone(seg.name);
+    const c = this.counters;
+    switch (r.reason) {
+      case 'complete':
+        c.segmentsFinished++;
+        this.log.debug(`finished ${seg.path}`, { lines: r.lines });
+        break;
+      case 'truncated':
+        c.segmentsTruncated++;
+        this.log.warn(`${seg.path}: truncated segment (its writer crashed); ${r.droppedBytes} bytes of a partial last line dropped`, { lines: r.lines });
+        break;
+      case 'corrupt':
+        c.segmentsCorrupt++;
+        this.log.error(`${seg.path}: corrupt zstd data: ${r.detail}; the rest of this segment is skipped`, { lines: r.lines });
+        break;
+      case 'deleted-live':
+        c.segmentsDeletedLive++;
+        this.log.warn(`${seg.path}: deleted while still being written; read ${r.lines} lines, no longer following it`);
+        break;
+      case 'vanished':
+        c.segmentsVanished++;
+        this.log.warn(`${seg.path}: deleted before it could be read; going on with the next segment`);
+        break;
+      case 'unreadable':
+        c.segmentsUnreadable++;
+        this.log.error(`${seg.path}: cannot be read: ${r.detail}; going on with the next segment`);
+        break;
+    }
+  }
+}
