@@ -4,6 +4,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { createDecoder, ZstdDataError, type StreamDecoder } from './zstd.js';
 import { LineSplitter } from './line-splitter.js';
+import { BlockCutter } from './zstd-frames.js';
 import type { LineBatch, SegmentRef } from './types.js';
 import { errnoCode, errorMessage } from '../util/errors.js';
 
@@ -43,8 +44,9 @@ export interface SegmentReaderOptions {
 
 export class SegmentReader {
   private fh: FileHandle | null = null;
-  private readonly decoder: StreamDecoder = createDecoder();
-  private readonly splitter: LineSplitter;
+  private decoder: StreamDecoder = createDecoder();
+  private splitter: LineSplitter;
+  private readonly maxLineBytes: number;
   /** two read buffers: one decodes while the other is being filled */
   private readonly src: [Buffer, Buffer];
   private nextSrc = 0;
@@ -54,7 +56,7 @@ export class SegmentReader {
   private decoded = 0;
   private sawReadOnly = false;
   private finished: SegmentReport | null = null;
-  private readonly startLine: number;
+  private startLine: number;
   /** true when the last pump ended at the end of a still-writable file */
   idle = false;
 
@@ -64,6 +66,7 @@ export class SegmentReader {
     opts: SegmentReaderOptions,
   ) {
     this.startLine = opts.startLine ?? 0;
+    this.maxLineBytes = opts.maxLineBytes;
     this.splitter = new LineSplitter(opts.maxLineBytes);
     const readBytes = opts.readBytes ?? 256 * 1024;
     this.src = [Buffer.allocUnsafe(readBytes), Buffer.allocUnsafe(readBytes)];
@@ -105,12 +108,7 @@ export class SegmentReader {
         await this.decode(r.buf.subarray(0, n));
       } catch (err) {
         if (!(err instanceof ZstdDataError)) throw err;
-        const dropped = this.splitter.pendingBytes;
-        return this.finish(
-          'corrupt',
-          `${err.message} in the compressed bytes ${chunkStart}-${this.filePos} (decompressed offset ${this.decoded})`,
-          dropped,
-        );
+        return this.recover(this.filePos, `${err.message} in the compressed bytes ${chunkStart}-${this.filePos}`);
       }
     }
     this.idle = false;
@@ -185,6 +183,48 @@ export class SegmentReader {
       }
     }
     return this.finish('complete');
+  }
+
+  /**
+   * A decode call that fails loses the output it made before the bad block. Decode the segment
+   * again from its start, one block per call, so every line before the bad block is handed on,
+   * then finish the segment as corrupt, naming the exact offset.
+   */
+  private async recover(failedEnd: number, firstError: string): Promise<SegmentReport> {
+    await this.inflight?.done.catch(() => 0);
+    this.inflight = null;
+    const handedOn = this.consumedLines;
+    let prefix: Buffer;
+    try {
+      prefix = Buffer.allocUnsafe(failedEnd);
+      let got = 0;
+      while (got < failedEnd) {
+        const { bytesRead } = await this.fh!.read(prefix, got, failedEnd - got, got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      prefix = prefix.subarray(0, got);
+    } catch {
+      return this.finish('corrupt', firstError, this.splitter.pendingBytes);
+    }
+    this.decoder = createDecoder();
+    this.splitter = new LineSplitter(this.maxLineBytes);
+    this.startLine = Math.max(this.startLine, handedOn);
+    this.decoded = 0;
+    const cutter = new BlockCutter();
+    let pos = 0;
+    while (pos < prefix.length) {
+      const end = cutter.next(prefix, pos);
+      const unitEnd = end === -1 || end > prefix.length ? prefix.length : end;
+      try {
+        await this.decode(prefix.subarray(pos, unitEnd));
+      } catch (err) {
+        if (!(err instanceof ZstdDataError)) throw err;
+        return this.finish('corrupt', `${err.message} in the block at compressed byte ${pos} (decompressed offset ${this.decoded})`, this.splitter.pendingBytes);
+      }
+      pos = unitEnd;
+    }
+    return this.finish('corrupt', firstError, this.splitter.pendingBytes);
   }
 
   /** Drains output the decoder still holds (it may have filled a buffer exactly). */

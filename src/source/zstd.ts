@@ -43,8 +43,13 @@ const native = loadNative();
 /** Which implementation decodes: "zstd-napi" or "fzstd" (set LOGHOOK_ZSTD=fzstd to force the fallback). */
 export const zstdBackend: 'zstd-napi' | 'fzstd' = native ? 'zstd-napi' : 'fzstd';
 
-export function createDecoder(): StreamDecoder {
-  return native ? new NativeDecoder(new native.DCtx()) : new FallbackDecoder();
+/** A decoder of the loaded backend, or of the one asked for (tests compare both). */
+export function createDecoder(backend: 'zstd-napi' | 'fzstd' = zstdBackend): StreamDecoder {
+  if (backend === 'zstd-napi') {
+    if (!native) throw new Error('zstd-napi is not loaded');
+    return new NativeDecoder(new native.DCtx());
+  }
+  return new FallbackDecoder();
 }
 
 class NativeDecoder implements StreamDecoder {
