@@ -1,0 +1,323 @@
+// The delivery loop for one endpoint: takes due rows from the queue, batches them (batcher.ts),
+// POSTs them with up to `concurrency` requests in flight, and applies each outcome to the queue
+// (apply-outcome.ts). Rows already older than max age when taken are buried as 'expired'
+// without a request.
+// The endpoint breaker throttles a receiver that is down to one probe request per interval.
+// Nothing here reads the real time: the clock and random source are injected.
+import type { QueuedMessage } from '../spool/types.js';
+import { systemClock, type Clock, type Random } from '../util/clock.js';
+import { errorMessage } from '../util/errors.js';
+import { silentLogger, type Logger } from '../telemetry/logger.js';
+import { formatBytes, formatDuration } from '../config/units.js';
+import type { HttpOutcome } from './http-client.js';
+import type { QueuePort } from './queue-port.js';
+import type { PolicyOverrides } from './policy.js';
+import { DEFAULT_MAX_AGE_MS, DEFAULT_RETRY_INTERVAL_MS } from './backoff.js';
+import { EndpointBreaker, type BreakerOptions } from './endpoint-breaker.js';
+import { bodyFromRows, type BatchFormat } from './batch-body.js';
+import { HeaderBuilder, eventIdsOf, type HeaderItem } from './headers.js';
+import { planBatch, recordCount, type BatchLimits } from './batcher.js';
+import { OutcomeLog } from './outcome-log.js';
+import { applyOutcome, type OutcomeContext } from './apply-outcome.js';
+import { Waker } from './waker.js';
+
+/** What the dispatcher needs from the HTTP client (HttpClient implements it). */
+export interface Poster {
+  post(body: Buffer, headers: Record<string, string>): Promise<HttpOutcome>;
+}
+
+export interface DispatcherOptions {
+  url: string;
+  client: Poster;
+  queue: QueuePort;
+  version: string;
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  /** records per request (default 1) */
+  batchSize?: number;
+  /** wait for this many due records... (default 1: never wait; at most batchSize) */
+  minBatchSize?: number;
+  /** ...but no longer than this after the oldest became due (default 1 s) */
+  maxBatchLatencyMs?: number;
+  /** request body limit (default 1 MiB, nginx's default client_max_body_size) */
+  maxBatchBytes?: number;
+  batchFormat?: BatchFormat;
+  /** requests in flight at most (default 4); give the client as many connections */
+  concurrency?: number;
+  retryIntervalMs?: number;
+  maxRetryIntervalMs?: number;
+  maxAgeMs?: number;
+  policy?: PolicyOverrides;
+  headers?: readonly HeaderItem[];
+  /** defaults: first probe after 1 s, doubling up to the retry interval, 5 transient in a row */
+  breaker?: BreakerOptions;
+}
+
+export interface DispatcherStats {
+  /** records, since start */
+  delivered: number;
+  retried: number;
+  dead: number;
+  expired: number;
+  inFlightRequests: number;
+  inFlightRecords: number;
+  /** claimed records waiting for a batch (--min-batch-size) */
+  waitingRecords: number;
+  /** the last failure's disposition, null if none yet */
+  lastError: string | null;
+  endpoint: EndpointBreaker['state'];
+}
+
+const MAX_PAUSE_MS = 60_000;
+const BIG_ID_HEADER = 8 * 1024;
+
+export class Dispatcher {
+  private readonly o: Required<Omit<DispatcherOptions, 'policy' | 'headers' | 'breaker' | 'random'>> & { random: Random };
+  private readonly ctx: OutcomeContext;
+  private readonly limits: BatchLimits;
+  private readonly breaker: EndpointBreaker;
+  private readonly headers: HeaderBuilder;
+  private readonly log: OutcomeLog;
+  private readonly listeners = new Set<() => void>();
+  private pending: QueuedMessage[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private counts = { delivered: 0, retried: 0, dead: 0, expired: 0, requests: 0, records: 0 };
+  private lastError: string | null = null;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private abandoned = false;
+  private flushing = false;
+  private fatal: unknown = null;
+  private readonly waker: Waker;
+
+  constructor(opts: DispatcherOptions) {
+    const retryIntervalMs = opts.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS;
+    const batchSize = Math.max(1, opts.batchSize ?? 1);
+    this.o = {
+      url: opts.url,
+      client: opts.client,
+      queue: opts.queue,
+      version: opts.version,
+      clock: opts.clock ?? systemClock,
+      random: opts.random ?? Math.random,
+      logger: opts.logger ?? silentLogger,
+      batchSize,
+      // a batch never holds more than batchSize: waiting for more would only wait for the latency
+      minBatchSize: Math.min(batchSize, Math.max(1, opts.minBatchSize ?? 1)),
+      maxBatchLatencyMs: opts.maxBatchLatencyMs ?? 1000,
+      maxBatchBytes: opts.maxBatchBytes ?? 1024 * 1024,
+      batchFormat: opts.batchFormat ?? 'array',
+      concurrency: Math.max(1, opts.concurrency ?? 4),
+      retryIntervalMs,
+      maxRetryIntervalMs: opts.maxRetryIntervalMs ?? 20 * 60_000,
+      maxAgeMs: opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
+    };
+    const { maxBatchBytes, minBatchSize, maxBatchLatencyMs, batchFormat: format } = this.o;
+    this.limits = { batchSize, maxBatchBytes, minBatchSize, maxBatchLatencyMs, format };
+    this.breaker = new EndpointBreaker({ maxIntervalMs: retryIntervalMs, ...opts.breaker });
+    this.headers = new HeaderBuilder({ version: opts.version, extra: opts.headers ?? [], url: opts.url });
+    this.log = new OutcomeLog(this.o.logger, opts.queue, opts.url);
+    this.waker = new Waker(this.o.clock);
+    this.ctx = {
+      queue: opts.queue,
+      policy: opts.policy ?? {},
+      backoff: { retryIntervalMs, maxRetryIntervalMs: this.o.maxRetryIntervalMs },
+      random: this.o.random,
+      maxAgeMs: this.o.maxAgeMs,
+      breaker: this.breaker,
+      log: this.log,
+    };
+  }
+
+  /** Starts the loop. The promise settles when it stops; it rejects if the queue fails. */
+  start(): Promise<void> {
+    this.loop ??= this.run();
+    return this.loop;
+  }
+
+  /** New rows were committed: look at the queue now. */
+  wake(): void {
+    this.waker.wake();
+  }
+
+  /** No more records are coming soon (end of input): stop waiting for --min-batch-size. */
+  flush(): void {
+    this.flushing = true;
+    this.wake();
+  }
+
+  /**
+   * Takes nothing new and waits for requests in flight, up to `timeoutMs` of the clock. Requests
+   * still running then are abandoned: their outcome is ignored and their rows stay queued (they
+   * go out on the next run). Resolves with how many were abandoned.
+   */
+  async stop(opts: { timeoutMs?: number } = {}): Promise<{ abandonedRequests: number }> {
+    this.stopping = true;
+    this.wake();
+    await this.loop?.catch(() => undefined);
+    if (this.inFlight.size > 0) {
+      const ac = new AbortController();
+      const timer = this.o.clock.sleep(opts.timeoutMs ?? 10_000, ac.signal).catch(() => undefined);
+      await Promise.race([Promise.all(this.inFlight), timer]);
+      ac.abort();
+    }
+    const abandonedRequests = this.inFlight.size;
+    if (abandonedRequests > 0) {
+      this.abandoned = true;
+      this.o.logger.warn('stopped with requests still in flight; their records stay queued for the next run', {
+        requests: abandonedRequests,
+        records: this.counts.records,
+      });
+    }
+    return { abandonedRequests };
+  }
+
+  stats(): DispatcherStats {
+    const c = this.counts;
+    return {
+      delivered: c.delivered,
+      retried: c.retried,
+      dead: c.dead,
+      expired: c.expired,
+      inFlightRequests: c.requests,
+      inFlightRecords: c.records,
+      waitingRecords: recordCount(this.pending),
+      lastError: this.lastError,
+      endpoint: this.breaker.state,
+    };
+  }
+
+  /** Nothing due now, nothing waiting for a batch, nothing in flight. */
+  idle(): boolean {
+    if (this.counts.requests > 0 || this.pending.length > 0) return false;
+    const next = this.o.queue.nextDueAt();
+    return next === null || next > this.o.clock.now();
+  }
+
+  /** Calls `listener` after every applied outcome; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves when idle() is true (checked now and after every change). */
+  whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!this.idle()) return;
+        off();
+        resolve();
+      };
+      const off = this.onChange(check);
+      check();
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      if (this.fatal) throw this.fatal;
+      const waitMs = this.step();
+      if (waitMs === 0) continue;
+      await this.waker.pause(waitMs);
+    }
+    if (this.fatal) throw this.fatal;
+  }
+
+  /** One decision. Returns 0 to decide again at once, else how long to wait (null: until a request ends). */
+  private step(): number | null {
+    const { clock, queue, concurrency, batchSize, maxAgeMs } = this.o;
+    const now = clock.now();
+    if (this.breaker.capacity(now, this.counts.requests, concurrency) <= 0) {
+      const probeAt = this.breaker.nextProbeAt();
+      return probeAt === null ? null : Math.min(MAX_PAUSE_MS, Math.max(1, probeAt - now));
+    }
+    const waiting = recordCount(this.pending);
+    if (waiting < batchSize) {
+      let expired = 0;
+      for (const row of queue.takeDue(batchSize - waiting, now)) {
+        if (now > row.createdAt + maxAgeMs) {
+          const disposition = row.disposition ?? `not delivered within --max-age ${formatDuration(maxAgeMs)}`;
+          queue.bury(row, disposition, 'expired', now);
+          this.counts.expired += row.ends.length;
+          this.log.failure(now, 'expired', 'expired', disposition, row.ends.length);
+          expired++;
+        } else {
+          this.pending.push(row);
+        }
+      }
+      if (expired > 0) {
+        this.changed();
+        // Burying is progress: more rows may be due behind the expired ones.
+        if (this.pending.length === 0) return 0;
+      }
+    }
+    const plan = planBatch(this.pending, this.limits, now, this.flushing);
+    switch (plan.kind) {
+      case 'idle': {
+        // Capped: a wake() the pipeline forgot costs at most a minute.
+        const next = queue.nextDueAt();
+        return next === null ? MAX_PAUSE_MS : Math.min(MAX_PAUSE_MS, Math.max(1, next - now));
+      }
+      case 'wait':
+        return Math.min(MAX_PAUSE_MS, Math.max(1, plan.until - now));
+      case 'split':
+        this.pending = this.pending.filter((r) => r !== plan.row);
+        queue.split(plan.row, plan.cuts);
+        return 0;
+      case 'send':
+        if (plan.oversized) {
+          this.log.once('oversized', 'a record is larger than --max-batch-bytes; it is sent alone', {
+            bytes: plan.bodyBytes,
+            maxBatchBytes: this.o.maxBatchBytes,
+          });
+        }
+        this.pending = this.pending.filter((r) => !plan.rows.includes(r));
+        this.send(plan.rows, plan.records, now);
+        return 0;
+    }
+  }
+
+  private send(rows: QueuedMessage[], records: number, now: number): void {
+    const isProbe = this.breaker.begin(now);
+    const ids = eventIdsOf(rows);
+    let attempt = 1;
+    for (const r of rows) attempt = Math.max(attempt, r.attempts + 1);
+    const { body } = bodyFromRows(rows, this.o.batchFormat);
+    const headers = this.headers.build(ids, attempt, now, this.o.batchFormat);
+    const idHeader = headers['loghook-event-ids'];
+    if (idHeader && idHeader.length > BIG_ID_HEADER) {
+      this.log.once('id-header', 'the Loghook-Event-Ids header is large; receivers with a small header limit answer 431 (lower --batch-size)', {
+        headerBytes: formatBytes(idHeader.length),
+      });
+    }
+    this.counts.requests++;
+    this.counts.records += records;
+    const p: Promise<void> = this.o.client
+      .post(body, headers)
+      .catch((err: unknown): HttpOutcome => ({ kind: 'error', code: 'UNKNOWN', message: errorMessage(err) }))
+      .then((outcome) => {
+        this.inFlight.delete(p);
+        if (this.abandoned) return;
+        this.counts.requests--;
+        this.counts.records -= records;
+        try {
+          const r = applyOutcome(this.ctx, rows, records, outcome, isProbe, this.o.clock.now());
+          this.counts.delivered += r.delivered;
+          this.counts.retried += r.retried;
+          this.counts.dead += r.dead;
+          this.counts.expired += r.expired;
+          if (r.disposition !== null) this.lastError = r.disposition;
+        } catch (err) {
+          this.fatal ??= err;
+        }
+        this.changed();
+        this.wake();
+      });
+    this.inFlight.add(p);
+  }
+
+  private changed(): void {
+    for (const l of [...this.listeners]) l();
+  }
+}

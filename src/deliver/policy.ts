@@ -1,0 +1,116 @@
+// The retry POLICY: which outcome means what. A pure table, apart from the retry mechanism
+// (backoff.ts) and from the endpoint breaker.
+//
+//   2xx                               delivered (always; overrides cannot change it)
+//   408, 429, 500, 502, 503, 504      retry
+//   any other 5xx except 501, 505     retry   (KumoMTA-like: a server error is transient)
+//   501, 505                          final   (they describe what the server can do, not its state)
+//   3xx                               final   (redirects are not followed: fix the URL)
+//   any other 4xx (400, 404, 413...)  final
+//   transport error (refused, reset,  retry
+//     timeout, DNS, TLS)
+//
+// KumoMTA's new_json treats every non-2xx as permanent and never retries: loghook retries what
+// can get better by waiting. Operators adjust with --retry-on / --final-on, lists of statuses
+// (`429`), classes (`4xx`) or ranges (`500-504`). When several items match, the narrowest one
+// wins (`--retry-on 4xx --final-on 404` makes 404 final and every other 4xx a retry); on a tie
+// between --retry-on and --final-on, retry wins (records still expire at --max-age).
+import { UsageError } from '../util/errors.js';
+import type { HttpOutcome } from './http-client.js';
+
+export type Verdict = 'delivered' | 'retry' | 'final';
+
+export interface StatusRange {
+  from: number;
+  to: number;
+  /** the item as the operator wrote it */
+  text: string;
+}
+
+export interface PolicyOverrides {
+  retryOn?: readonly StatusRange[];
+  finalOn?: readonly StatusRange[];
+}
+
+/** Parses `429, 5xx 500-504` (commas and/or spaces). Throws UsageError naming the bad item. */
+export function parseStatusList(text: string, name = 'status list'): StatusRange[] {
+  const out: StatusRange[] = [];
+  for (const item of text.split(/[\s,]+/)) {
+    if (item === '') continue;
+    const bad = (why: string) =>
+      new UsageError(`${name}: "${item}" ${why} (use statuses like 429, classes like 5xx, ranges like 500-504)`);
+    let from: number;
+    let to: number;
+    let m: RegExpExecArray | null;
+    if ((m = /^([1-5])xx$/i.exec(item))) {
+      from = Number(m[1]) * 100;
+      to = from + 99;
+    } else if ((m = /^(\d{3})-(\d{3})$/.exec(item))) {
+      from = Number(m[1]);
+      to = Number(m[2]);
+      if (from > to) throw bad('is an empty range');
+    } else if (/^\d{3}$/.test(item)) {
+      from = to = Number(item);
+    } else {
+      throw bad('is not an HTTP status');
+    }
+    if (from < 100 || to > 599) throw bad('is outside 100-599');
+    if (from <= 299 && to >= 200) throw bad('includes 2xx, which always counts as delivered');
+    out.push({ from, to, text: item });
+  }
+  return out;
+}
+
+/** The default table for a status, without overrides. */
+export function defaultVerdict(status: number): Verdict {
+  if (status >= 200 && status <= 299) return 'delivered';
+  if (status === 408 || status === 429) return 'retry';
+  if (status >= 500 && status <= 599) return status === 501 || status === 505 ? 'final' : 'retry';
+  return 'final';
+}
+
+export function classifyStatus(status: number, overrides?: PolicyOverrides): Verdict {
+  if (status >= 200 && status <= 299) return 'delivered';
+  const r = narrowest(overrides?.retryOn, status);
+  const f = narrowest(overrides?.finalOn, status);
+  if (r !== null && (f === null || r <= f)) return 'retry';
+  if (f !== null) return 'final';
+  return defaultVerdict(status);
+}
+
+/** delivered | retry | final for one request's outcome. */
+export function classify(outcome: HttpOutcome, overrides?: PolicyOverrides): Verdict {
+  return outcome.kind === 'error' ? 'retry' : classifyStatus(outcome.status, overrides);
+}
+
+/** Width of the narrowest range matching `status`, or null. */
+function narrowest(ranges: readonly StatusRange[] | undefined, status: number): number | null {
+  let best: number | null = null;
+  if (!ranges) return best;
+  for (const r of ranges) {
+    if (status >= r.from && status <= r.to && (best === null || r.to - r.from < best)) best = r.to - r.from;
+  }
+  return best;
+}
+
+/**
+ * KumoMTA-style disposition: `503 Service Unavailable: <response body, truncated>` or
+ * `connection error: ECONNREFUSED <message>`. One line: whitespace runs become one space.
+ */
+export function dispositionOf(outcome: HttpOutcome): string {
+  if (outcome.kind === 'error') {
+    return `connection error: ${outcome.code} ${oneLine(outcome.message)}`.trimEnd();
+  }
+  const head = `${outcome.status} ${outcome.statusText}`.trimEnd();
+  const body = oneLine(outcome.bodySnippet);
+  return body ? `${head}: ${body}` : head;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/** A short key for "the same kind of failure" (for logging changes, not every request). */
+export function failureKey(outcome: HttpOutcome): string {
+  return outcome.kind === 'error' ? `error:${outcome.code}` : `status:${outcome.status}`;
+}

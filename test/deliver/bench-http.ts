@@ -1,0 +1,130 @@
+// Benchmark (a script, not a test): requests/s and records/s POSTing batches to a local node:http
+// receiver running in a child process (so it has its own core, as a real receiver would).
+//   node dist/test/deliver/bench-http.js [seconds per case, default 3] [client|dispatcher]
+// Part 1 drives HttpClient directly (body + headers built per request, as the dispatcher does);
+// part 2 runs the whole Dispatcher over an in-memory queue that always has due rows.
+import { fork } from 'node:child_process';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { HttpClient } from '../../src/deliver/http-client.js';
+import { bodyFromRows } from '../../src/deliver/batch-body.js';
+import { HeaderBuilder, eventIdsOf } from '../../src/deliver/headers.js';
+import { Dispatcher } from '../../src/deliver/dispatcher.js';
+import type { QueuePort } from '../../src/deliver/queue-port.js';
+import type { QueuedMessage } from '../../src/spool/types.js';
+
+if (process.argv[2] === 'receiver') {
+  const srv = createServer((req, res) => {
+    let n = 0;
+    req.on('data', (c: Buffer) => (n += c.length));
+    req.on('end', () => res.end('ok'));
+  });
+  srv.keepAliveTimeout = 60_000;
+  srv.listen(0, '127.0.0.1', () => process.send!((srv.address() as AddressInfo).port));
+} else {
+  await main();
+}
+
+function makeRow(records: number, rowId = 1): QueuedMessage {
+  const line = JSON.stringify({
+    type: 'Delivery', id: 'a'.repeat(32), sender: 'bounce@example.com', recipient: 'user@example.net',
+    queue: 'example.net', site: 'unspecified->mx.example.net@smtp_client', size: 12345,
+    response: { code: 250, enhanced_code: { class: 2, subject: 0, detail: 0 }, content: 'OK queued as 1234', command: '.\r\n' },
+    peer_address: { name: 'mx.example.net', addr: '192.0.2.1' }, timestamp: 1700000000, created: 1699999990,
+    num_attempts: 0, bounce_classification: 'Uncategorized', egress_pool: 'pool', egress_source: 'src',
+    meta: { tenant: 't1', campaign: 'c1' }, headers: { Subject: 'hello there'.repeat(20) }, nodeid: 'n'.repeat(36),
+  }) + '\n';
+  const body = Buffer.from(line.repeat(records));
+  const ends = Uint32Array.from({ length: records }, (_, i) => (i + 1) * Buffer.byteLength(line));
+  return {
+    rowId, stream: 's', segment: 'seg', segmentKey: '0123456789abcdef', lines: Uint32Array.from({ length: records }, (_, i) => i),
+    body, ends, createdAt: Date.now(), attempts: 0, dueAt: 0, disposition: null,
+  };
+}
+
+async function clientCase(url: string, batch: number, conc: number, seconds: number) {
+  const client = new HttpClient({ url, connections: conc });
+  const row = makeRow(batch);
+  const hb = new HeaderBuilder({ version: 'bench' });
+  let requests = 0;
+  let failures = 0;
+  let stopAt = 0;
+  const worker = async () => {
+    while (Date.now() < stopAt) {
+      const body = bodyFromRows([row], 'array').body;
+      const out = await client.post(body, hb.build(eventIdsOf([row]), 1, Date.now(), 'array'));
+      if (out.kind === 'response' && out.status === 200) requests++;
+      else failures++;
+    }
+  };
+  stopAt = Date.now() + 500; // warm-up
+  await Promise.all(Array.from({ length: conc }, worker));
+  requests = 0;
+  const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  stopAt = Date.now() + seconds * 1000;
+  await Promise.all(Array.from({ length: conc }, worker));
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  await client.close();
+  return { requests: requests / secs, records: (requests * batch) / secs, cpu: (cpu.user + cpu.system) / 1e6 / secs, failures, bytes: row.body.length };
+}
+
+async function dispatcherCase(url: string, batch: number, conc: number, seconds: number) {
+  const proto = makeRow(batch);
+  let nextId = 1;
+  let acked = 0;
+  const queue: QueuePort = {
+    takeDue: (max) => {
+      const out: QueuedMessage[] = [];
+      for (let n = 0; n + batch <= Math.max(max, batch); n += batch) out.push({ ...proto, rowId: nextId++, createdAt: Date.now() });
+      return out;
+    },
+    nextDueAt: () => 0,
+    ack: (ids) => void (acked += ids.length * batch),
+    retry: () => { throw new Error('unexpected retry'); },
+    bury: () => { throw new Error('unexpected bury'); },
+    split: () => { throw new Error('unexpected split'); },
+    noteEndpoint: () => undefined,
+  };
+  const client = new HttpClient({ url, connections: conc });
+  const d = new Dispatcher({ url, client, queue, version: 'bench', batchSize: batch, concurrency: conc, maxBatchBytes: 16 << 20 });
+  void d.start();
+  await new Promise((r) => setTimeout(r, 500));
+  const a0 = acked;
+  const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  const records = (acked - a0) / secs;
+  await d.stop({ timeoutMs: 5000 });
+  await client.close();
+  return { requests: records / batch, records, cpu: (cpu.user + cpu.system) / 1e6 / secs };
+}
+
+async function main() {
+  const seconds = Number(process.argv[2] ?? 3);
+  const only = process.argv[3];
+  const child = fork(fileURLToPath(import.meta.url), ['receiver'], { stdio: 'inherit' });
+  const port = await new Promise<number>((r) => child.once('message', (m) => r(m as number)));
+  const url = `http://127.0.0.1:${port}/hook`;
+  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+  console.log(`node ${process.version}, ${seconds}s per case, record ${makeRow(1).body.length} bytes, receiver in a child process`);
+  if (only !== 'dispatcher') console.log('\nHttpClient (body + headers built per request):\nbatch  conc   requests/s    records/s   sender CPU');
+  for (const batch of only === 'dispatcher' ? [] : [1, 100]) {
+    for (const conc of [4, 8]) {
+      const r = await clientCase(url, batch, conc, seconds);
+      console.log(`${String(batch).padStart(5)}  ${String(conc).padStart(4)}  ${fmt(r.requests).padStart(11)}  ${fmt(r.records).padStart(11)}   ${(r.cpu * 100).toFixed(0)}%${r.failures ? `  failures ${r.failures}` : ''}`);
+    }
+  }
+  if (only !== 'client') console.log('\nDispatcher over an in-memory queue (whole loop: take, batch, headers, POST, ack):\nbatch  conc   requests/s    records/s   sender CPU');
+  for (const batch of only === 'client' ? [] : [1, 100]) {
+    for (const conc of [4, 8]) {
+      const r = await dispatcherCase(url, batch, conc, seconds);
+      console.log(`${String(batch).padStart(5)}  ${String(conc).padStart(4)}  ${fmt(r.requests).padStart(11)}  ${fmt(r.records).padStart(11)}   ${(r.cpu * 100).toFixed(0)}%`);
+    }
+  }
+  child.kill();
+}

@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EndpointBreaker } from '../../src/deliver/endpoint-breaker.js';
+
+test('closed: full concurrency', () => {
+  const b = new EndpointBreaker();
+  assert.equal(b.state, 'closed');
+  assert.equal(b.capacity(0, 0, 8), 8);
+  assert.equal(b.capacity(0, 3, 8), 5);
+  assert.equal(b.begin(0), false);
+});
+
+test('a transport error opens at once; one probe after 1 s', () => {
+  const b = new EndpointBreaker({ maxIntervalMs: 60_000 });
+  assert.equal(b.settle(0, 'unreachable', false), 'opened');
+  assert.equal(b.state, 'open');
+  assert.equal(b.capacity(999, 0, 8), 0);
+  assert.equal(b.nextProbeAt(), 1000);
+  assert.equal(b.capacity(1000, 0, 8), 1);
+  assert.equal(b.begin(1000), true);
+  assert.equal(b.state, 'probing');
+  assert.equal(b.capacity(5000, 1, 8), 0, 'only one probe in flight');
+  assert.equal(b.nextProbeAt(), null);
+});
+
+test('5 transient responses in a row open it; a success in between resets the streak', () => {
+  const b = new EndpointBreaker();
+  for (let i = 0; i < 4; i++) assert.equal(b.settle(i, 'transient', false), null);
+  assert.equal(b.settle(4, 'up', false), null);
+  for (let i = 0; i < 4; i++) assert.equal(b.settle(i, 'transient', false), null);
+  assert.equal(b.settle(10, 'transient', false), 'opened');
+});
+
+test('failed probes double the interval up to the cap', () => {
+  const b = new EndpointBreaker({ initialIntervalMs: 1000, maxIntervalMs: 5000 });
+  b.settle(0, 'unreachable', false);
+  let now = 0;
+  const intervals: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    now = b.nextProbeAt()!;
+    assert.equal(b.begin(now), true);
+    b.settle(now, 'unreachable', true);
+    intervals.push(b.nextProbeAt()! - now);
+  }
+  assert.deepEqual(intervals, [2000, 4000, 5000, 5000, 5000]);
+});
+
+test('failures of requests already in flight do not move the probe schedule', () => {
+  const b = new EndpointBreaker();
+  b.settle(0, 'unreachable', false);
+  b.settle(10, 'unreachable', false);
+  b.settle(20, 'transient', false);
+  assert.equal(b.nextProbeAt(), 1000);
+});
+
+test('the first success closes it and restores full concurrency', () => {
+  const b = new EndpointBreaker();
+  b.settle(0, 'unreachable', false);
+  b.begin(1000);
+  assert.equal(b.settle(1100, 'up', true), 'recovered');
+  assert.equal(b.state, 'closed');
+  assert.equal(b.capacity(1100, 0, 8), 8);
+  // and it starts from the first interval again next time
+  b.settle(2000, 'unreachable', false);
+  assert.equal(b.nextProbeAt(), 3000);
+});
+
+test('Retry-After stretches the probe interval, up to the cap', () => {
+  const b = new EndpointBreaker({ maxIntervalMs: 60_000 });
+  for (let i = 0; i < 4; i++) b.settle(0, 'transient', false);
+  b.settle(0, 'transient', false, 30_000);
+  assert.equal(b.nextProbeAt(), 30_000);
+  b.begin(30_000);
+  b.settle(30_000, 'transient', true, 3_600_000);
+  assert.equal(b.nextProbeAt(), 90_000);
+});
+
+test('a probe never exceeds the concurrency', () => {
+  const b = new EndpointBreaker();
+  b.settle(0, 'unreachable', false);
+  assert.equal(b.capacity(5000, 2, 2), 0);
+  assert.equal(b.capacity(5000, 1, 2), 1);
+});

@@ -1,0 +1,85 @@
+// Shared set-up of dispatcher tests: a real receiver, the real HTTP client, a manual clock, a
+// seeded random source, the in-memory queue and a logger that keeps what it was told.
+import { Dispatcher, type DispatcherOptions, type Poster } from '../../src/deliver/dispatcher.js';
+import { HttpClient } from '../../src/deliver/http-client.js';
+import type { LogFields, Logger } from '../../src/telemetry/logger.js';
+import { ManualClock, seededRandom } from '../helpers/manual-clock.js';
+import { Receiver, type ReceiverOptions } from '../helpers/receiver.js';
+import { FakeQueue } from './fake-queue.js';
+
+export const T0 = Date.UTC(2025, 5, 1);
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  fields: LogFields | undefined;
+}
+
+export function captureLogger(lines: LogLine[]): Logger {
+  const at = (level: string) => (msg: string, fields?: LogFields) => void lines.push({ level, msg, fields });
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+export interface Harness {
+  rx: Receiver;
+  clock: ManualClock;
+  queue: FakeQueue;
+  client: HttpClient;
+  d: Dispatcher;
+  logs: LogLine[];
+  close(): Promise<void>;
+}
+
+export async function setup(
+  opts: Partial<DispatcherOptions> & { receiver?: ReceiverOptions; timeoutMs?: number; userinfo?: string; wrap?: (p: Poster) => Poster } = {},
+): Promise<Harness> {
+  const { receiver, timeoutMs, wrap, userinfo, ...rest } = opts;
+  const rx = await Receiver.start(receiver);
+  const clock = new ManualClock(T0);
+  const queue = new FakeQueue();
+  const url = opts.url ?? (userinfo ? rx.url.replace('://', `://${userinfo}@`) : rx.url);
+  const client = new HttpClient({ url, connections: opts.concurrency ?? 4, timeoutMs: timeoutMs ?? 5000 });
+  const logs: LogLine[] = [];
+  const d = new Dispatcher({
+    url,
+    client: wrap ? wrap(client) : client,
+    queue,
+    clock,
+    random: seededRandom(42),
+    logger: captureLogger(logs),
+    version: '9.9.9',
+    ...rest,
+  });
+  return {
+    rx,
+    clock,
+    queue,
+    client,
+    d,
+    logs,
+    async close() {
+      await d.stop({ timeoutMs: 0 });
+      await client.destroy();
+      await rx.close();
+    },
+  };
+}
+
+/** Polls `cond` in real time until it holds; throws after `timeoutMs`. */
+export async function until(cond: () => boolean, what = 'condition', timeoutMs = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** Lets real time pass (to show that nothing happens). */
+export function settle(ms = 40): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A record like kumod's, small. */
+export function record(i: number, pad = 0): object {
+  return { type: 'Delivery', id: i.toString(16).padStart(32, '0'), recipient: `r${i}@example.com`, pad: 'p'.repeat(pad) };
+}
