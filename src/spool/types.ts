@@ -92,3 +92,12 @@ export interface QueueStatus extends QueueCounts {
   oldestCreatedAt: number | null;
   deadCount: number;
 }
+
+/** One stream's read checkpoint, for `loghook status`. */
+export interface CheckpointDetail {
+  stream: string;
+  /** opaque to the spool: the reader's own JSON */
+  value: string;
+  /** ms since epoch of the commit that last moved it */
+  updatedAt: number;
+}

@@ -1,0 +1,70 @@
+// The dead letters of a state dir for `loghook dead list|requeue|purge`, usable while a tail
+// process holds the state dir: it takes no lock (it never touches claims, the window or
+// checkpoints) and relies on SQLite to serialize its short transactions with the tail's commits.
+// The tail picks requeued rows up by itself (see Spool.absorbForeign).
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../util/clock.js';
+import { DeadLetterTable } from './dead-letters.js';
+import { MessageTable } from './message-table.js';
+import { openQueueDb, QUEUE_FILE } from './schema.js';
+import { stateError, type Db } from './sqlite.js';
+import { StatsTable } from './stats.js';
+import type { DeadLetter, DeadSelector } from './types.js';
+
+export interface DeadLetterStoreOptions {
+  stateDir: string;
+  clock?: Clock;
+}
+
+export class DeadLetterStore {
+  private readonly table: DeadLetterTable;
+
+  private constructor(
+    private readonly db: Db,
+    private readonly file: string,
+    private readonly clock: Clock,
+  ) {
+    this.table = new DeadLetterTable(db, new MessageTable(db), new StatsTable(db));
+  }
+
+  /** Opens an existing queue (InputError if the state dir has none). */
+  static open(opts: DeadLetterStoreOptions): DeadLetterStore {
+    const file = join(opts.stateDir, QUEUE_FILE);
+    const db = openQueueDb(opts.stateDir, { readOnly: false, create: false });
+    try {
+      return new DeadLetterStore(db, file, opts.clock ?? systemClock);
+    } catch (err) {
+      db.close();
+      throw stateError(file, err);
+    }
+  }
+
+  list(sel: DeadSelector & { limit?: number }): DeadLetter[] {
+    return this.guard(() => this.table.list(sel));
+  }
+
+  count(): number {
+    return this.guard(() => this.table.count());
+  }
+
+  /** Moves the selected dead letters back to the queue, due now with attempts 0; returns how many. */
+  requeue(sel: DeadSelector): number {
+    return this.guard(() => this.table.requeue(sel, this.clock.now()));
+  }
+
+  purge(sel: DeadSelector): number {
+    return this.guard(() => this.table.purge(sel));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw stateError(this.file, err);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// Rows this process committed and has not handed out yet, kept in hand-out order so the steady
+// state (commit → takeDue → ack) never reads them back from disk. Bounded in records and bytes:
+// what does not fit stays on disk only and is read from there.
+import type { QueuedMessage } from './types.js';
+
+export class MemoryWindow {
+  private rows: QueuedMessage[] = [];
+  /** index of the head in `rows`: a deque without shifting the array on every take */
+  private start = 0;
+  private records = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly maxRecords: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  get length(): number {
+    return this.rows.length - this.start;
+  }
+
+  head(): QueuedMessage | undefined {
+    return this.rows[this.start];
+  }
+
+  tail(): QueuedMessage | undefined {
+    return this.length === 0 ? undefined : this.rows[this.rows.length - 1];
+  }
+
+  /** The i-th row from the head. */
+  at(i: number): QueuedMessage | undefined {
+    return this.rows[this.start + i];
+  }
+
+  hasRoomFor(m: QueuedMessage): boolean {
+    return this.records + m.lines.length <= this.maxRecords && this.bytes + m.body.length <= this.maxBytes;
+  }
+
+  push(m: QueuedMessage): void {
+    this.rows.push(m);
+    this.records += m.lines.length;
+    this.bytes += m.body.length;
+  }
+
+  shift(): QueuedMessage | undefined {
+    const m = this.rows[this.start];
+    if (m === undefined) return undefined;
+    this.rows[this.start++] = undefined as unknown as QueuedMessage; // let the body be collected
+    this.records -= m.lines.length;
+    this.bytes -= m.body.length;
+    if (this.start === this.rows.length) {
+      this.rows = [];
+      this.start = 0;
+    } else if (this.start >= 1024 && this.start * 2 >= this.rows.length) {
+      this.rows = this.rows.slice(this.start);
+      this.start = 0;
+    }
+    return m;
+  }
+}

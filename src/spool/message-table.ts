@@ -1,0 +1,182 @@
+// The `messages` table: one prepared statement per query, rows in and out as QueuedMessage.
+// Every query is a point lookup or an index range that reads only what it returns (LIMIT, or the
+// rows another process just added); only status sums a range (the due rows, index only).
+import type { Db, Statement } from './sqlite.js';
+import type { ChunkInput, QueuedMessage } from './types.js';
+
+/** Position of a row in hand-out order. */
+export interface RowKey {
+  dueAt: number;
+  id: number;
+}
+
+/** A key as the index gives it, with the row's record count (the index covers it). */
+export interface DiskKey extends RowKey {
+  count: number;
+}
+
+export type NewRow = Omit<QueuedMessage, 'rowId'>;
+
+const hostIsLittleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Uint32 little-endian, the on-disk form of `lines` and `ends`. */
+export function u32Blob(values: Uint32Array): Buffer {
+  const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  return hostIsLittleEndian ? bytes : Buffer.from(bytes).swap32();
+}
+
+export function blobU32(blob: Buffer): Uint32Array {
+  // Copy: a Uint32Array needs 4-byte alignment, which a Buffer from SQLite does not promise.
+  const out = new Uint32Array(blob.length >>> 2);
+  const view = Buffer.from(out.buffer);
+  view.set(blob.subarray(0, out.byteLength));
+  if (!hostIsLittleEndian) view.swap32();
+  return out;
+}
+
+interface StoredRow {
+  id: number;
+  due_at: number;
+  created_at: number;
+  attempts: number;
+  stream: string;
+  segment: string;
+  segment_key: string;
+  disposition: string | null;
+  lines: Buffer;
+  ends: Buffer;
+  body: Buffer;
+}
+
+export class MessageTable {
+  private readonly insertStmt: Statement;
+  private readonly removeStmt: Statement;
+  private readonly rescheduleStmt: Statement;
+  private readonly keysSameDueStmt: Statement;
+  private readonly keysLaterDueStmt: Statement;
+  private readonly getStmt: Statement;
+  private readonly sinceStmt: Statement;
+  private readonly maxIdStmt: Statement;
+  private readonly dueRecordsStmt: Statement;
+  private readonly oldestStmt: Statement;
+
+  constructor(db: Db) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO messages (due_at, created_at, attempts, count, bytes, stream, segment, segment_key, disposition, lines, ends, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.removeStmt = db.prepare('DELETE FROM messages WHERE id = ? RETURNING count, bytes');
+    this.rescheduleStmt = db.prepare(
+      'UPDATE messages SET due_at = ?, attempts = attempts + 1, disposition = ? WHERE id = ?',
+    );
+    // Index-only walk of `messages_due` from a cursor, in two seeks: SQLite seeks a row value
+    // `(due_at, id) > (?, ?)` on due_at alone and would step over every earlier row with the same
+    // due time (a requeue of a million dead letters gives them all one due time).
+    this.keysSameDueStmt = db
+      .prepare('SELECT due_at, id, count FROM messages WHERE due_at = ? AND id > ? ORDER BY id LIMIT ?')
+      .raw();
+    this.keysLaterDueStmt = db
+      .prepare('SELECT due_at, id, count FROM messages WHERE due_at > ? ORDER BY due_at, id LIMIT ?')
+      .raw();
+    this.getStmt = db.prepare(
+      `SELECT id, due_at, created_at, attempts, stream, segment, segment_key, disposition, lines, ends, body
+       FROM messages WHERE id = ?`,
+    );
+    // Rows another process added: ids only grow (AUTOINCREMENT), so they are a rowid range.
+    this.sinceStmt = db.prepare('SELECT min(due_at) AS minDue, max(id) AS maxId FROM messages WHERE id > ?');
+    this.maxIdStmt = db.prepare("SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'messages'").pluck();
+    this.dueRecordsStmt = db.prepare('SELECT coalesce(sum(count), 0) FROM messages WHERE due_at <= ?').pluck();
+    this.oldestStmt = db.prepare('SELECT min(created_at) FROM messages').pluck();
+  }
+
+  insert(row: NewRow): number {
+    const info = this.insertStmt.run(
+      row.dueAt,
+      row.createdAt,
+      row.attempts,
+      row.lines.length,
+      row.body.length,
+      row.stream,
+      row.segment,
+      row.segmentKey,
+      row.disposition,
+      u32Blob(row.lines),
+      u32Blob(row.ends),
+      row.body,
+    );
+    return Number(info.lastInsertRowid);
+  }
+
+  /** A chunk from the reader as a new row, due at once. */
+  insertChunk(c: ChunkInput, now: number): QueuedMessage {
+    const row: NewRow = {
+      stream: c.stream,
+      segment: c.segment,
+      segmentKey: c.segmentKey,
+      lines: Uint32Array.from(c.lines),
+      body: c.body,
+      ends: Uint32Array.from(c.ends),
+      createdAt: now,
+      attempts: 0,
+      dueAt: now,
+      disposition: null,
+    };
+    return { rowId: this.insert(row), ...row };
+  }
+
+  /** Deletes a row; returns what it held (for the counters), or undefined if it was already gone. */
+  remove(id: number): { count: number; bytes: number } | undefined {
+    return this.removeStmt.get(id) as { count: number; bytes: number } | undefined;
+  }
+
+  /** One more attempt: a new due time. False if the row is gone. */
+  reschedule(id: number, dueAt: number, disposition: string): boolean {
+    return this.rescheduleStmt.run(dueAt, disposition, id).changes === 1;
+  }
+
+  /** Up to `limit` keys after `after` in hand-out order. */
+  keysAfter(after: RowKey, limit: number): DiskKey[] {
+    let raw = this.keysSameDueStmt.all(after.dueAt, after.id, limit) as Array<[number, number, number]>;
+    if (raw.length < limit) {
+      raw = raw.concat(this.keysLaterDueStmt.all(after.dueAt, limit - raw.length) as Array<[number, number, number]>);
+    }
+    return raw.map(([dueAt, id, count]) => ({ dueAt, id, count }));
+  }
+
+  get(id: number): QueuedMessage | undefined {
+    const r = this.getStmt.get(id) as StoredRow | undefined;
+    if (r === undefined) return undefined;
+    return {
+      rowId: r.id,
+      stream: r.stream,
+      segment: r.segment,
+      segmentKey: r.segment_key,
+      lines: blobU32(r.lines),
+      body: r.body,
+      ends: blobU32(r.ends),
+      createdAt: r.created_at,
+      attempts: r.attempts,
+      dueAt: r.due_at,
+      disposition: r.disposition,
+    };
+  }
+
+  /** Earliest due time and highest id among rows with id > afterId; minDue is null when there are none. */
+  since(afterId: number): { minDue: number | null; maxId: number | null } {
+    return this.sinceStmt.get(afterId) as { minDue: number | null; maxId: number | null };
+  }
+
+  /** The highest id ever given out (deleted rows included). */
+  maxId(): number {
+    return this.maxIdStmt.get() as number;
+  }
+
+  /** Records due at `now`: an index-only range sum over `messages_due`. */
+  dueRecords(now: number): number {
+    return this.dueRecordsStmt.get(now) as number;
+  }
+
+  oldestCreatedAt(): number | null {
+    return this.oldestStmt.get() as number | null;
+  }
+}

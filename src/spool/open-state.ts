@@ -1,0 +1,35 @@
+// Opening a state dir: a writer creates it (0700) if missing, takes its lock, then opens or
+// creates queue.db; a reader (status, `dead list`) opens an existing queue.db without a lock.
+import { mkdirSync } from 'node:fs';
+import { StateLock } from './lock.js';
+import { openQueueDb } from './schema.js';
+import { stateError, type Db } from './sqlite.js';
+
+export interface OpenState {
+  db: Db;
+  /** null for a reader */
+  lock: StateLock | null;
+}
+
+export function openState(stateDir: string, readOnly: boolean): OpenState {
+  if (readOnly) return { db: openQueueDb(stateDir, { readOnly: true, create: false }), lock: null };
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw stateError(stateDir, err);
+  }
+  // The lock first: only its holder may create or migrate queue.db.
+  const lock = StateLock.acquire(stateDir);
+  try {
+    return { db: openQueueDb(stateDir, { readOnly: false, create: true }), lock };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/** Closes the file and releases the lock (in that order: the lock guards the file). */
+export function closeState({ db, lock }: OpenState): void {
+  if (db.open) db.close();
+  lock?.release();
+}

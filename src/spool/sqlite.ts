@@ -1,0 +1,60 @@
+// The only file that imports better-sqlite3: opening a connection and turning SQLite's errors
+// into LoghookErrors that name the file and say what the user can do.
+import Database from 'better-sqlite3';
+import { errnoCode, errorMessage, LoghookError } from '../util/errors.js';
+
+export type Db = Database.Database;
+export type Statement = Database.Statement;
+
+export interface OpenSqliteOptions {
+  readOnly?: boolean;
+  /** fail instead of creating the file */
+  mustExist?: boolean;
+  /** how long to wait for another connection's write lock (SQLite busy_timeout) */
+  busyTimeoutMs: number;
+}
+
+export function openSqlite(file: string, opts: OpenSqliteOptions): Db {
+  try {
+    return new Database(file, {
+      readonly: opts.readOnly ?? false,
+      fileMustExist: opts.mustExist ?? false,
+      timeout: opts.busyTimeoutMs,
+    });
+  } catch (err) {
+    throw stateError(file, err);
+  }
+}
+
+export function isSqliteError(err: unknown, codePrefix?: string): err is Error & { code: string } {
+  return err instanceof Database.SqliteError && (codePrefix === undefined || err.code.startsWith(codePrefix));
+}
+
+/**
+ * An error from SQLite or from the file system under it becomes LOGHOOK_STATE naming the file and
+ * what to do; anything else (a typed error, a bug) is returned unchanged, stack and all.
+ */
+export function stateError(file: string, err: unknown): unknown {
+  const code = isSqliteError(err) ? err.code : errnoCode(err);
+  if (code === undefined || err instanceof LoghookError) return err;
+  return new LoghookError('LOGHOOK_STATE', `${file}: ${advice(code, errorMessage(err))}`, { cause: err });
+}
+
+function advice(code: string, detail: string): string {
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    return `the disk is full (${detail}): free space on that file system; the last batch was not queued and will be read again`;
+  }
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+    return `the file is damaged or is not a loghook queue (${detail}): move it aside (its queued messages and checkpoints are lost) or restore it from a backup`;
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return `another process kept the queue locked too long (${detail}), e.g. a large "loghook dead requeue": try again`;
+  }
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM' || code === 'EACCES') {
+    return `cannot open or write the file (${detail}): check that the state dir and its files are writable by this user`;
+  }
+  if (code.startsWith('SQLITE_IOERR')) {
+    return `an I/O error occurred (${detail}): check the disk and the kernel log`;
+  }
+  return detail;
+}

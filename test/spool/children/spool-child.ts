@@ -1,0 +1,60 @@
+// A second process for the lock, crash and requeue tests: node spool-child.js <mode> <stateDir>.
+// It reports on stdout, one JSON line per event, so the parent can react to each step.
+import { DeadLetterStore } from '../../../src/spool/dead-letter-store.js';
+import { Spool } from '../../../src/spool/spool.js';
+import { LoghookError } from '../../../src/util/errors.js';
+import { chunk } from '../support.js';
+
+const [mode, stateDir] = process.argv.slice(2) as [string, string];
+const say = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`);
+
+function errorReport(err: unknown): object {
+  return err instanceof LoghookError
+    ? { error: err.name, code: err.code, message: err.message }
+    : { error: 'unexpected', message: String(err) };
+}
+
+switch (mode) {
+  // Take the state dir and keep it until killed.
+  case 'hold': {
+    Spool.open({ stateDir });
+    say({ holding: process.pid });
+    setInterval(() => {}, 60_000);
+    break;
+  }
+  // Try to take the state dir once and report what happened.
+  case 'open': {
+    try {
+      Spool.open({ stateDir }).close();
+      say({ opened: true });
+    } catch (err) {
+      say(errorReport(err));
+    }
+    break;
+  }
+  // Commit chunk N with checkpoint N, forever; every third chunk is taken and acked, the ack
+  // riding along with the next commit. Chunk N's single record reads "chunk:N".
+  case 'commit-loop': {
+    const spool = Spool.open({ stateDir });
+    let n = Number(spool.loadCheckpoints().get('s1') ?? 0);
+    say({ from: n + 1 });
+    for (;;) {
+      n += 1;
+      spool.commit([chunk(1, { tag: 'chunk', firstLine: n, size: 200 })], new Map([['s1', String(n)]]));
+      if (n % 3 === 0) {
+        // Claims everything due (earlier runs' rows too) but acks only chunk N.
+        const mine = spool.takeDue(1_000_000, Date.now()).filter((m) => m.lines[0] === n);
+        spool.ack(mine.map((m) => m.rowId));
+      }
+    }
+  }
+  // Requeue every dead letter from this separate process.
+  case 'requeue': {
+    const store = DeadLetterStore.open({ stateDir });
+    say({ requeued: store.requeue({ all: true }) });
+    store.close();
+    break;
+  }
+  default:
+    throw new Error(`unknown mode ${mode}`);
+}

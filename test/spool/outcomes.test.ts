@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Spool } from '../../src/spool/spool.js';
+import { chunk, ManualClock, rawRows, recordTexts, tempStateDir } from './support.js';
+
+function setup(records = 1) {
+  const clock = new ManualClock(1000);
+  const stateDir = tempStateDir();
+  const spool = Spool.open({ stateDir, clock });
+  spool.commit([chunk(records, { tag: 'm', size: 6 })]);
+  const [msg] = spool.takeDue(100, 1000);
+  assert.ok(msg);
+  return { clock, stateDir, spool, msg };
+}
+
+test('ack is buffered: the row stays on disk until the next commit or flush', () => {
+  const { stateDir, spool, msg } = setup();
+  spool.ack([msg.rowId]);
+  assert.equal(rawRows(stateDir).length, 1);
+  spool.flush();
+  assert.deepEqual(rawRows(stateDir), []);
+  spool.close();
+});
+
+test('acks ride along with the next commit, in its single transaction', () => {
+  const { stateDir, spool, msg } = setup();
+  spool.ack([msg.rowId]);
+  spool.commit([chunk(1, { tag: 'next' })]);
+  assert.deepEqual(rawRows(stateDir).map((r) => r.body), ['next:0\n']);
+  spool.close();
+});
+
+test('close writes the outcomes still buffered', () => {
+  const { stateDir, spool, msg } = setup();
+  spool.ack([msg.rowId]);
+  spool.close();
+  assert.deepEqual(rawRows(stateDir), []);
+});
+
+test('retry of a single-record row updates it in place: same id, attempts + 1, disposition, new due time', () => {
+  const { stateDir, spool, msg } = setup();
+  spool.retry(msg, [4000], 'HTTP 503 Service Unavailable: busy', 1000);
+  spool.flush();
+  assert.deepEqual(rawRows(stateDir), [
+    { id: msg.rowId, due_at: 4000, created_at: 1000, attempts: 1, count: 1, bytes: 6, disposition: 'HTTP 503 Service Unavailable: busy', body: 'm:0..\n' },
+  ]);
+  const [again] = spool.takeDue(100, 4000);
+  assert.equal(again?.attempts, 1);
+  assert.equal(again?.disposition, 'HTTP 503 Service Unavailable: busy');
+  spool.close();
+});
+
+test('retry of a multi-record row scatters it: one row per record, each due at its own time, created_at kept', () => {
+  const { clock, stateDir, spool, msg } = setup(3);
+  clock.t = 2000;
+  spool.retry(msg, [5000, 3000, 4000], 'connect ECONNREFUSED', 2000);
+  spool.flush();
+  const rows = rawRows(stateDir);
+  assert.deepEqual(
+    rows.map(({ id, ...r }) => r),
+    [
+      { due_at: 5000, created_at: 1000, attempts: 1, count: 1, bytes: 6, disposition: 'connect ECONNREFUSED', body: 'm:0..\n' },
+      { due_at: 3000, created_at: 1000, attempts: 1, count: 1, bytes: 6, disposition: 'connect ECONNREFUSED', body: 'm:1..\n' },
+      { due_at: 4000, created_at: 1000, attempts: 1, count: 1, bytes: 6, disposition: 'connect ECONNREFUSED', body: 'm:2..\n' },
+    ],
+  );
+  assert.ok(rows.every((r) => r.id > msg.rowId));
+  // Each record keeps its line index, and they come due one by one.
+  const order = [3000, 4000, 5000].map((t) => spool.takeDue(100, t).map((m) => [recordTexts(m)[0], m.lines[0], m.ends[0]]));
+  assert.deepEqual(order, [[['m:1', 1, 6]], [['m:2', 2, 6]], [['m:0', 0, 6]]]);
+  spool.close();
+});
+
+test('retry with a due time count other than the record count throws RangeError', () => {
+  const { spool, msg } = setup(3);
+  assert.throws(() => spool.retry(msg, [1, 2], 'x', 0), RangeError);
+  spool.close();
+});
+
+test('bury writes one dead letter per record and removes the row', () => {
+  const { clock, stateDir, spool, msg } = setup(2);
+  clock.t = 7000;
+  spool.bury(msg, 'HTTP 400 Bad Request', 'final', 7000);
+  spool.flush();
+  assert.deepEqual(rawRows(stateDir), []);
+  assert.deepEqual(spool.counts(), { rows: 0, records: 0, bytes: 0 });
+  assert.equal(spool.deadCount(), 2);
+  const dead = spool.listDead({ all: true });
+  assert.deepEqual(
+    dead.map(({ id, ...d }) => ({ ...d, record: d.record.toString() })),
+    [0, 1].map((line) => ({
+      eventId: `0123456789abcdef-${line}`,
+      stream: 's1',
+      segment: 'seg-1',
+      line,
+      record: `m:${line}..\n`,
+      createdAt: 1000,
+      diedAt: 7000,
+      attempts: 1,
+      disposition: 'HTTP 400 Bad Request',
+      reason: 'final',
+    })),
+  );
+  spool.close();
+});
+
+test('an expired message is buried without counting a new attempt', () => {
+  const { spool, msg } = setup();
+  spool.bury(msg, null, 'expired', 9000);
+  spool.flush();
+  const [d] = spool.listDead({ all: true });
+  assert.deepEqual([d?.reason, d?.attempts, d?.disposition], ['expired', 0, null]);
+  spool.close();
+});
+
+test('noteEndpoint keeps the last error and the last success of each URL, written with the next flush', () => {
+  const { spool } = setup();
+  spool.noteEndpoint('https://a.example/hook', { error: 'HTTP 500' }, 100);
+  spool.noteEndpoint('https://a.example/hook', { ok: true }, 200);
+  spool.noteEndpoint('https://b.example/hook', { ok: true }, 150);
+  assert.deepEqual(spool.endpoints(), []);
+  spool.flush();
+  spool.noteEndpoint('https://a.example/hook', { error: 'timeout' }, 300);
+  spool.noteEndpoint('https://b.example/hook', { ok: true }, 310);
+  spool.flush();
+  assert.deepEqual(spool.endpoints(), [
+    { url: 'https://a.example/hook', lastError: 'timeout', lastErrorAt: 300, lastSuccessAt: 200 },
+    { url: 'https://b.example/hook', lastError: null, lastErrorAt: null, lastSuccessAt: 310 },
+  ]);
+  spool.close();
+});
+
+test('split replaces a row by consecutive rows at the cuts, keeping due time, attempts and disposition, claimable at once', () => {
+  const { stateDir, spool, msg } = setup(5);
+  spool.split(msg, [2, 4]);
+  assert.equal(rawRows(stateDir).some((r) => r.id === msg.rowId), false, 'written at once');
+  const pieces = spool.takeDue(100, 1000);
+  assert.deepEqual(
+    pieces.map((m) => ({ texts: recordTexts(m), lines: [...m.lines], ends: [...m.ends], dueAt: m.dueAt, createdAt: m.createdAt, attempts: m.attempts, disposition: m.disposition })),
+    [
+      { texts: ['m:0', 'm:1'], lines: [0, 1], ends: [6, 12], dueAt: 1000, createdAt: 1000, attempts: 0, disposition: null },
+      { texts: ['m:2', 'm:3'], lines: [2, 3], ends: [6, 12], dueAt: 1000, createdAt: 1000, attempts: 0, disposition: null },
+      { texts: ['m:4'], lines: [4], ends: [6], dueAt: 1000, createdAt: 1000, attempts: 0, disposition: null },
+    ],
+  );
+  assert.deepEqual(spool.counts(), { rows: 3, records: 5, bytes: 30 });
+  spool.close();
+});
+
+test('split pieces are ordinary rows: one is acked, the other retried record by record', () => {
+  const { stateDir, spool, msg } = setup(3);
+  spool.split(msg, [1]);
+  const [a, b] = spool.takeDue(100, 1000);
+  spool.ack([a!.rowId]);
+  spool.retry(b!, [1500, 1500], 'HTTP 503', 1000);
+  spool.flush();
+  assert.deepEqual(rawRows(stateDir).map((r) => [r.body, r.attempts, r.disposition, r.created_at]), [
+    ['m:1..\n', 1, 'HTTP 503', 1000],
+    ['m:2..\n', 1, 'HTTP 503', 1000],
+  ]);
+  spool.close();
+});
+
+test('split with cuts that are not ascending inside the row throws RangeError', () => {
+  const { spool, msg } = setup(3);
+  for (const cuts of [[0], [3], [2, 1], [1, 1], [1.5]]) assert.throws(() => spool.split(msg, cuts), RangeError, String(cuts));
+  spool.close();
+});

@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DeadLetterStore } from '../../src/spool/dead-letter-store.js';
+import { Spool } from '../../src/spool/spool.js';
+import type { QueuedMessage } from '../../src/spool/types.js';
+import { chunk, ManualClock, recordTexts, tempStateDir } from './support.js';
+
+const texts = (rows: QueuedMessage[]) => rows.flatMap((m) => recordTexts(m));
+
+function open(clock: ManualClock, window?: { records: number; bytes?: number }): Spool {
+  return Spool.open({
+    stateDir: tempStateDir(),
+    clock,
+    ...(window && { memoryWindowRecords: window.records, memoryWindowBytes: window.bytes ?? 1 << 30 }),
+  });
+}
+
+test('takeDue hands out whole rows oldest first and stops before exceeding maxRecords', () => {
+  const spool = open(new ManualClock(100));
+  spool.commit([chunk(3, { tag: 'a' }), chunk(2, { tag: 'b' }), chunk(1, { tag: 'c' })]);
+  assert.deepEqual(texts(spool.takeDue(4, 100)), ['a:0', 'a:1', 'a:2']);
+  assert.deepEqual(texts(spool.takeDue(4, 100)), ['b:0', 'b:1', 'c:0']);
+  assert.deepEqual(spool.takeDue(4, 100), []);
+  spool.close();
+});
+
+test('takeDue returns one row even when that row alone has more records than maxRecords', () => {
+  const spool = open(new ManualClock(100));
+  spool.commit([chunk(5, { tag: 'big' }), chunk(1, { tag: 'small' })]);
+  assert.deepEqual(texts(spool.takeDue(2, 100)), ['big:0', 'big:1', 'big:2', 'big:3', 'big:4']);
+  spool.close();
+});
+
+test('a claimed row is not handed out again while its outcome is pending', () => {
+  const spool = open(new ManualClock(100));
+  spool.commit([chunk(1, { tag: 'a' })]);
+  const [a] = spool.takeDue(10, 100);
+  assert.deepEqual(spool.takeDue(10, 1000), []);
+  spool.ack([a!.rowId]);
+  assert.deepEqual(spool.takeDue(10, 1000), [], 'acked (buffered) is not due again');
+  spool.flush();
+  assert.deepEqual(spool.takeDue(10, 1000), []);
+  assert.equal(spool.nextDueAt(), null);
+  spool.close();
+});
+
+test('rows in flight when the process stopped are handed out again after a reopen', () => {
+  const clock = new ManualClock(100);
+  const stateDir = tempStateDir();
+  let spool = Spool.open({ stateDir, clock });
+  spool.commit([chunk(1, { tag: 'a' }), chunk(1, { tag: 'b' })]);
+  const [a, b] = spool.takeDue(10, 100);
+  spool.ack([a!.rowId]);
+  spool.close(); // flushes the ack; b never got an outcome
+  spool = Spool.open({ stateDir, clock });
+  const again = spool.takeDue(10, 100);
+  assert.deepEqual(texts(again), ['b:0']);
+  assert.equal(again[0]!.rowId, b!.rowId);
+  spool.close();
+});
+
+test('rows not due yet are held back and nextDueAt names the earliest due time', () => {
+  const clock = new ManualClock(100);
+  const spool = open(clock);
+  spool.commit([chunk(1, { tag: 'a' })]);
+  assert.deepEqual(spool.takeDue(10, 99), []);
+  assert.equal(spool.nextDueAt(), 100);
+  const [a] = spool.takeDue(10, 100);
+  spool.retry(a!, [500], 'HTTP 503', 100);
+  spool.flush();
+  assert.equal(spool.nextDueAt(), 500);
+  assert.deepEqual(spool.takeDue(10, 499), []);
+  assert.deepEqual(texts(spool.takeDue(10, 500)), ['a:0']);
+  assert.equal(spool.nextDueAt(), null);
+  spool.close();
+});
+
+test('a retried row due before newer rows is handed out before them', () => {
+  const clock = new ManualClock(100);
+  const spool = open(clock);
+  spool.commit([chunk(1, { tag: 'old' })]);
+  const [old] = spool.takeDue(10, 100);
+  spool.retry(old!, [150], 'HTTP 500', 100);
+  clock.t = 120;
+  spool.commit([chunk(1, { tag: 'early' })]); // due 120: before the retry
+  clock.t = 200;
+  spool.commit([chunk(1, { tag: 'late' })]); // due 200: after it
+  assert.deepEqual(texts(spool.takeDue(10, 200)), ['early:0', 'old:0', 'late:0']);
+  spool.close();
+});
+
+test('a row whose due time comes after newer rows were committed is handed out when due, once', () => {
+  const clock = new ManualClock(100);
+  const spool = open(clock);
+  spool.commit([chunk(1, { tag: 'r' })]);
+  const [r] = spool.takeDue(10, 100);
+  spool.retry(r!, [300], 'timeout', 100);
+  for (let t = 110; t <= 400; t += 10) {
+    clock.t = t;
+    spool.commit([chunk(1, { tag: `t${t}` })]);
+    const got = texts(spool.takeDue(10, t));
+    assert.deepEqual(got, t === 300 ? ['r:0', `t${t}:0`] : [`t${t}:0`], `at ${t}`);
+  }
+  spool.close();
+});
+
+test('a retry due in the past, behind rows already handed out, is still handed out', () => {
+  const clock = new ManualClock(1000);
+  const spool = open(clock);
+  spool.commit([chunk(1, { tag: 'a' }), chunk(1, { tag: 'b' })]);
+  const [a, b] = spool.takeDue(10, 1000);
+  spool.retry(b!, [10], 'reset', 1000);
+  spool.ack([a!.rowId]);
+  spool.flush();
+  assert.equal(spool.nextDueAt(), 10);
+  assert.deepEqual(texts(spool.takeDue(10, 1000)), ['b:0']);
+  spool.close();
+});
+
+test('rows committed after the clock stepped back are handed out, none skipped', () => {
+  const clock = new ManualClock(1000);
+  const spool = open(clock);
+  spool.commit([chunk(1, { tag: 'a' })]);
+  assert.deepEqual(texts(spool.takeDue(10, 1000)), ['a:0']);
+  clock.t = 400;
+  spool.commit([chunk(1, { tag: 'b' })]);
+  clock.t = 1001;
+  spool.commit([chunk(1, { tag: 'c' })]);
+  assert.deepEqual(texts(spool.takeDue(10, 1001)), ['b:0', 'c:0']);
+  spool.close();
+});
+
+test('rows committed while the memory window was full are all handed out, in order', () => {
+  const clock = new ManualClock(100);
+  const spool = open(clock, { records: 3 });
+  const tags: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    clock.t = 100 + i;
+    tags.push(`c${i}:0`, `c${i}:1`);
+    spool.commit([chunk(2, { tag: `c${i}` })]);
+  }
+  const got: string[] = [];
+  for (let rows = spool.takeDue(3, 200); rows.length > 0; rows = spool.takeDue(3, 200)) got.push(...texts(rows));
+  assert.deepEqual(got, tags);
+  spool.close();
+});
+
+test('the memory window is also bounded by body bytes', () => {
+  const clock = new ManualClock(100);
+  const spool = open(clock, { records: 1000, bytes: 10 });
+  spool.commit([chunk(1, { tag: 'a', size: 8 }), chunk(1, { tag: 'b', size: 8 }), chunk(1, { tag: 'c', size: 8 })]);
+  assert.deepEqual(texts(spool.takeDue(10, 100)), ['a:0', 'b:0', 'c:0']);
+  spool.close();
+});
+
+test('rows requeued by another connection while rows are claimed are handed out, claimed ones are not', () => {
+  const clock = new ManualClock(1000);
+  const stateDir = tempStateDir();
+  const spool = Spool.open({ stateDir, clock });
+  spool.commit([chunk(1, { tag: 'dead' }), chunk(1, { tag: 'inflight' })]);
+  const [dead, inflight] = spool.takeDue(10, 1000);
+  spool.bury(dead!, 'HTTP 400', 'final', 1000);
+  spool.flush();
+  // Another process requeues with its own clock, behind this one's cursor.
+  const store = DeadLetterStore.open({ stateDir, clock: new ManualClock(900) });
+  assert.equal(store.requeue({ all: true }), 1);
+  store.close();
+  assert.equal(spool.nextDueAt(), 900);
+  assert.deepEqual(texts(spool.takeDue(10, 1000)), ['dead:0']);
+  assert.deepEqual(spool.takeDue(10, 5000), []);
+  spool.ack([inflight!.rowId]);
+  spool.close();
+});
+
+test('walking a large group of rows with one due time costs as much per row at its end as at its start', () => {
+  const clock = new ManualClock(1000);
+  // No window: every take walks the index from the cursor, as after a restart or a big requeue.
+  const spool = open(clock, { records: 0 });
+  const n = 20_000;
+  spool.commit(Array.from({ length: n }, (_, i) => chunk(1, { firstLine: i })));
+  const timeTakes = (count: number) => {
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) assert.equal(spool.takeDue(1, 1000).length, 1);
+    return performance.now() - t0;
+  };
+  timeTakes(1000); // warm up
+  const early = timeTakes(2000);
+  timeTakes(n - 5000);
+  const late = timeTakes(2000);
+  assert.equal(spool.takeDue(1, 1000).length, 0);
+  assert.ok(late < early * 3, `last 2,000 takes ${late.toFixed(0)} ms, first 2,000 ${early.toFixed(0)} ms`);
+  spool.close();
+});
