@@ -3,6 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { catCommand } from './cat.js';
+import { tailCommand } from './tail.js';
+import { statusCommand } from './status.js';
+import { deadCommand } from './dead.js';
 import type { CommandContext } from './context.js';
 import { ExitCode, LoghookError, errnoCode } from '../util/errors.js';
 import { systemClock } from '../util/clock.js';
@@ -30,7 +33,11 @@ const program = new Command('loghook')
   .version(pkg.version, '-V, --version')
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)');
+program.addCommand(tailCommand(ctx));
 program.addCommand(catCommand(ctx));
+program.addCommand(statusCommand(ctx));
+program.addCommand(deadCommand(ctx));
+for (const c of program.commands.find((c) => c.name() === 'dead')!.commands) c.exitOverride();
 for (const c of program.commands) c.exitOverride();
 
 async function main(): Promise<number> {

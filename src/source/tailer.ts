@@ -79,6 +79,16 @@ export class Tailer {
     return out;
   }
 
+  /** Segments listed but not yet finished, over all streams: 1 means reading the newest one. */
+  lag(): number {
+    let n = 0;
+    for (const [stream, list] of this.latest?.streams ?? []) {
+      const p = this.progress.get(stream);
+      for (const s of list) if (!p || !p.isConsumed(s.name)) n++;
+    }
+    return n;
+  }
+
   stop(): void {
     this.stopped = true;
     this.waker?.wake();

@@ -18,6 +18,8 @@ import { StatsDelta, StatsTable, type Stats } from './stats.js';
 import type { ChunkInput, CheckpointDetail, DeadLetter, DeadSelector } from './types.js';
 import type { EndpointState, QueueCounts, QueueStatus, QueuedMessage } from './types.js';
 
+const FOREIGN_POLL_MS = 50;
+
 export interface SpoolOptions {
   stateDir: string;
   clock?: Clock;
@@ -104,7 +106,7 @@ export class Spool {
   takeDue(maxRecords: number, now: number): QueuedMessage[] {
     return this.guard(() => {
       const claims = this.writer();
-      this.pollForeign();
+      this.pollForeign(false);
       return claims.take(maxRecords, now);
     });
   }
@@ -113,7 +115,7 @@ export class Spool {
   nextDueAt(): number | null {
     return this.guard(() => {
       const claims = this.writer();
-      this.pollForeign();
+      this.pollForeign(false);
       return claims.nextDueAt();
     });
   }
@@ -156,7 +158,7 @@ export class Spool {
   /** A point lookup at most, whatever the queue's size; current even when another process added rows. */
   counts(): QueueCounts {
     return this.guard(() => {
-      this.pollForeign();
+      this.pollForeign(false);
       const { rows, records, bytes } = this.counters;
       return { rows, records, bytes };
     });
@@ -263,9 +265,17 @@ export class Spool {
     return rows;
   }
 
-  private pollForeign(): void {
+  /**
+   * Reads may see another process's rows up to FOREIGN_POLL_MS late (they are called thousands of
+   * times a second); a write transaction always looks, so its own ids stay above foreign ones.
+   */
+  private pollForeign(always = true): void {
+    const t = performance.now();
+    if (!always && t - this.lastForeignPoll < FOREIGN_POLL_MS) return;
+    this.lastForeignPoll = t;
     if (this.foreign.poll()) this.counters = this.stats.read();
   }
+  private lastForeignPoll = -Infinity;
 
   private writer(): Claims {
     if (this.claims === null) {

@@ -1,0 +1,94 @@
+// `loghook dead list|requeue|purge`: dead letters are never lost silently. Works while a tail
+// runs: the tail picks requeued records up on its own.
+import { Command, Option } from 'commander';
+import { DeadLetterStore } from '../spool/dead-letter-store.js';
+import type { DeadLetter, DeadSelector } from '../spool/types.js';
+import { defaultStateDir } from '../config/state-dir.js';
+import { formatDuration, parseDuration } from '../config/units.js';
+import { UsageError } from '../util/errors.js';
+import type { CommandContext } from './context.js';
+
+interface SelectFlags {
+  stateDir?: string;
+  id?: number[];
+  olderThan?: number;
+  all: boolean;
+}
+
+const stateDirOption = () => new Option('--state-dir <dir>', 'the state dir (default as for tail)').env('LOGHOOK_STATE_DIR');
+const idOption = () =>
+  new Option('--id <ids>', 'dead letter ids, comma-separated (from dead list)').argParser((v: string, prev: number[] = []) => {
+    const ids = v.split(',').map((s) => s.trim());
+    if (ids.some((s) => !/^\d+$/.test(s))) throw new UsageError(`--id: "${v}" is not a list of dead letter ids`);
+    return [...prev, ...ids.map(Number)];
+  });
+const olderOption = () => new Option('--older-than <duration>', 'dead letters that died longer ago than this (e.g. 2h, 7d)').argParser((v) => parseDuration(v, '--older-than'));
+
+function selector(f: SelectFlags, now: number, required: boolean): DeadSelector {
+  if (f.all) return { all: true };
+  const sel: DeadSelector = {};
+  if (f.id) sel.ids = f.id;
+  if (f.olderThan !== undefined) sel.diedBefore = now - f.olderThan;
+  if (required && !sel.ids && sel.diedBefore === undefined) throw new UsageError('say which dead letters: --id, --older-than or --all');
+  return sel;
+}
+
+function open(f: SelectFlags, ctx: CommandContext): DeadLetterStore {
+  return DeadLetterStore.open({ stateDir: f.stateDir ?? defaultStateDir(), clock: ctx.clock });
+}
+
+export function deadCommand(ctx: CommandContext): Command {
+  const dead = new Command('dead').description('list, requeue or purge dead letters (final failures and expired messages)');
+  dead
+    .command('list')
+    .description('print dead letters, oldest first: one JSON object per line with --json')
+    .addOption(stateDirOption())
+    .addOption(idOption())
+    .addOption(olderOption())
+    .option('--limit <n>', 'at most N', (v) => Number(v), 100)
+    .option('--json', 'JSON lines, each with the record as kumod wrote it', false)
+    .action((f: SelectFlags & { limit: number; json: boolean }) => {
+      const now = ctx.clock.now();
+      const store = open(f, ctx);
+      try {
+        const sel = f.id || f.olderThan !== undefined ? selector({ ...f, all: false }, now, false) : { all: true };
+        const list = store.list({ ...sel, limit: f.limit });
+        for (const d of list) ctx.stdout.write(f.json ? JSON.stringify(toJson(d)) + '\n' : line(d, now));
+        if (!f.json) ctx.stdout.write(`${list.length} shown, ${store.count()} dead letters in all\n`);
+      } finally {
+        store.close();
+      }
+    });
+  for (const [name, what] of [['requeue', 'queue dead letters again, due now, attempts reset'], ['purge', 'delete dead letters for good']] as const) {
+    dead
+      .command(name)
+      .description(what)
+      .addOption(stateDirOption())
+      .addOption(idOption())
+      .addOption(olderOption())
+      .option('--all', 'every dead letter', false)
+      .action((f: SelectFlags) => {
+        const store = open(f, ctx);
+        try {
+          const sel = selector(f, ctx.clock.now(), true);
+          const n = name === 'requeue' ? store.requeue(sel) : store.purge(sel);
+          ctx.stdout.write(`${name === 'requeue' ? 'requeued' : 'purged'} ${n} dead letters\n`);
+        } finally {
+          store.close();
+        }
+      });
+  }
+  return dead;
+}
+
+function toJson(d: DeadLetter) {
+  return {
+    id: d.id, eventId: d.eventId, reason: d.reason, disposition: d.disposition, attempts: d.attempts,
+    createdAt: new Date(d.createdAt).toISOString(), diedAt: new Date(d.diedAt).toISOString(),
+    stream: d.stream, segment: d.segment, line: d.line, record: d.record.toString('utf8').replace(/\n$/, ''),
+  };
+}
+
+function line(d: DeadLetter, now: number): string {
+  return `${d.id}\t${d.eventId}\t${d.reason}\t${formatDuration(now - d.diedAt)} ago\t${d.segment}:${d.line}\t${d.attempts} attempts\t${d.disposition ?? ''}\n`;
+}

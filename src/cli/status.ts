@@ -1,0 +1,47 @@
+// `loghook status`: checkpoints, queue, dead letters and endpoints of a state dir.
+import { Command } from 'commander';
+import { readStatus, type Status } from '../pipeline/status.js';
+import { defaultStateDir } from '../config/state-dir.js';
+import { formatBytes, formatDuration } from '../config/units.js';
+import type { CommandContext } from './context.js';
+
+export function statusCommand(ctx: CommandContext): Command {
+  return new Command('status')
+    .description('show checkpoints and lag per stream, queue depth, dead letters and the last error per endpoint')
+    .option('--state-dir <dir>', 'the state dir of the tail to look at (default as for tail)', process.env.LOGHOOK_STATE_DIR)
+    .option('--json', 'print one JSON object', false)
+    .action(async (f: { stateDir?: string; json: boolean }) => {
+      const now = ctx.clock.now();
+      const s = await readStatus(f.stateDir ?? defaultStateDir(), now);
+      ctx.stdout.write(f.json ? JSON.stringify(s, null, 2) + '\n' : render(s, now));
+    });
+}
+
+function ago(now: number, t: number | null): string {
+  return t === null ? 'never' : `${formatDuration(Math.max(0, now - t))} ago`;
+}
+
+export function render(s: Status, now: number): string {
+  const out: string[] = [`state dir   ${s.stateDir}`];
+  if (s.running.alive) {
+    const r = s.running;
+    out.push(`running     pid ${r.pid}, loghook ${r.version}${r.once ? ' --once' : ''}, up ${formatDuration(now - r.startedAt)}, to ${r.url}`);
+    out.push(`            read ${r.records.read}, queued ${r.records.queued}, delivered ${r.records.delivered}, retried ${r.records.retried}, dead ${r.records.dead + r.records.expired}, skipped ${r.records.invalid} invalid lines${r.paused ? `; reading paused: ${r.paused}` : ''}`);
+  } else out.push(`running     no (last seen ${ago(now, s.running.lastSeen)})`);
+  for (const st of s.streams) {
+    out.push(`stream      ${st.stream}`);
+    out.push(`  checkpoint ${st.segment === null ? 'all finished segments read' : `${st.segment} line ${st.line}`} (committed ${ago(now, st.committedAt)})`);
+    if (st.error) out.push(`  listing    failed: ${st.error}`);
+    else out.push(`  behind     ${st.segmentsBehind <= 1 ? 'caught up' : `${st.segmentsBehind - 1} segments (${formatBytes(st.bytesBehind)} compressed)`}; newest ${st.newest ?? '-'}`);
+  }
+  const q = s.queue;
+  const inFlight = s.running.alive ? s.running.inFlight.records : 0;
+  out.push(`queue       ${q.records} records (${formatBytes(q.bytes)}): ${q.dueRecords} due now, ${q.scheduledRecords} scheduled for retry, ${inFlight} in flight; oldest ${q.oldestCreatedAt === null ? '-' : formatDuration(now - q.oldestCreatedAt)}`);
+  out.push(`dead        ${q.deadCount} letters${q.deadCount ? ' (loghook dead list)' : ''}`);
+  for (const e of s.endpoints) {
+    out.push(`endpoint    ${e.url}`);
+    out.push(`  last ok    ${ago(now, e.lastSuccessAt)}`);
+    if (e.lastError) out.push(`  last error ${e.lastError} (${ago(now, e.lastErrorAt)})`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,60 @@
+// Backpressure between reading and delivery. Reading never drops anything: it waits.
+// - The queue is bounded (--max-queue, records or bytes): when full, reading pauses with one
+//   warning and resumes as delivery drains it.
+// - While the receiver is healthy, reading stays at most `readAheadRecords` ahead of delivery, so
+//   fresh rows go from commit to request through memory (no SELECT) and RSS stays flat. While it
+//   is down, reading goes on into the durable queue (up to --max-queue): log files may be deleted
+//   by the operator's cron, queued records are not.
+import type { Logger } from '../telemetry/logger.js';
+import type { QueueCounts } from '../spool/types.js';
+import { formatBytes } from '../config/units.js';
+
+export interface GateProbe {
+  counts(): QueueCounts;
+  /** records committed by this run and not yet given any outcome */
+  outstanding(): number;
+  receiverHealthy(): boolean;
+  /** resolves on the next delivery outcome, or after `ms` */
+  changed(ms: number): Promise<void>;
+}
+
+export interface GateOptions {
+  maxQueueRecords?: number;
+  maxQueueBytes?: number;
+  readAheadRecords: number;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+export class Gate {
+  /** why reading is paused right now, null when it is not */
+  paused: string | null = null;
+  private warnedFull = false;
+
+  constructor(
+    private readonly probe: GateProbe,
+    private readonly opts: GateOptions,
+  ) {}
+
+  /** Resolves when reading may go on (or the run is being stopped). */
+  async room(): Promise<void> {
+    for (;;) {
+      if (this.opts.signal?.aborted) return;
+      const c = this.probe.counts();
+      const full = (this.opts.maxQueueRecords !== undefined && c.records >= this.opts.maxQueueRecords) || (this.opts.maxQueueBytes !== undefined && c.bytes >= this.opts.maxQueueBytes);
+      const ahead = !full && this.probe.receiverHealthy() && this.probe.outstanding() >= this.opts.readAheadRecords;
+      if (!full && !ahead) {
+        if (this.paused === 'queue full') this.opts.logger.info('queue below its limit again: reading resumed', { records: c.records, bytes: c.bytes });
+        this.paused = null;
+        this.warnedFull = false;
+        return;
+      }
+      if (full && !this.warnedFull) {
+        this.warnedFull = true;
+        this.opts.logger.warn(`queue full (${c.records} records, ${formatBytes(c.bytes)}; --max-queue): reading paused until delivery drains it; nothing is dropped`);
+      }
+      this.paused = full ? 'queue full' : 'delivery catching up';
+      await this.probe.changed(full ? 500 : 100);
+    }
+  }
+}

@@ -1,0 +1,198 @@
+// `loghook tail`: source -> hook -> spool -> deliver, wired. Holds no format or protocol
+// knowledge of its own. Follows forever (a service) or, with `once`, reads what is on disk now,
+// delivers it and returns (cron).
+import { resolveTargets } from '../source/discovery.js';
+import { Tailer } from '../source/tailer.js';
+import { Spool } from '../spool/spool.js';
+import { HttpClient } from '../deliver/http-client.js';
+import { Dispatcher } from '../deliver/dispatcher.js';
+import type { BatchFormat } from '../deliver/batch-body.js';
+import type { HeaderItem } from '../deliver/headers.js';
+import type { PolicyOverrides } from '../deliver/policy.js';
+import { hookSelection, type HookFilter } from '../hook/hook.js';
+import { Enqueuer } from './enqueuer.js';
+import { Gate } from './gate.js';
+import { Reporter } from './reporter.js';
+import type { Logger } from '../telemetry/logger.js';
+import { redactUrl } from '../telemetry/logger.js';
+import type { Clock, Random } from '../util/clock.js';
+import { ExitCode, type ExitCodeValue } from '../util/errors.js';
+
+export interface TailOptions {
+  paths: string[];
+  url: string;
+  once: boolean;
+  stateDir: string;
+  pattern?: RegExp;
+  pollMs?: number;
+  maxLineBytes: number;
+  filter: HookFilter;
+  batchSize: number;
+  minBatchSize: number;
+  maxBatchLatencyMs: number;
+  maxBatchBytes: number;
+  batchFormat: BatchFormat;
+  concurrency: number;
+  timeoutMs: number;
+  headers: HeaderItem[];
+  retryIntervalMs: number;
+  maxRetryIntervalMs: number;
+  maxAgeMs: number;
+  policy: PolicyOverrides;
+  maxQueueRecords?: number;
+  maxQueueBytes?: number;
+  shutdownTimeoutMs: number;
+  summaryIntervalMs: number;
+  logger: Logger;
+  clock: Clock;
+  random?: Random;
+  signal: AbortSignal;
+  version: string;
+}
+
+export interface TailResult {
+  exitCode: ExitCodeValue;
+  delivered: number;
+  dead: number;
+  queuedLeft: number;
+}
+
+/**
+ * Rows committed while the receiver keeps up stay in memory (the spool's window): reading waits
+ * beyond READ_AHEAD_RECORDS, with room to spare for one commit's overshoot.
+ */
+const READ_AHEAD_RECORDS = 10_000;
+const WINDOW_RECORDS = 30_000;
+const WINDOW_BYTES = 48 * 1024 * 1024;
+/** Delivery outcomes are buffered by the queue and committed at least this often. */
+const OUTCOME_FLUSH_MS = 100;
+
+export async function runTail(o: TailOptions): Promise<TailResult> {
+  const log = o.logger;
+  const targets = await resolveTargets(o.paths);
+  const spool = Spool.open({ stateDir: o.stateDir, clock: o.clock, memoryWindowRecords: WINDOW_RECORDS, memoryWindowBytes: WINDOW_BYTES });
+  let flushTimer: NodeJS.Timeout | null = null;
+  try {
+    const client = new HttpClient({ url: o.url, connections: o.concurrency, timeoutMs: o.timeoutMs });
+    const dispatcher = new Dispatcher({
+      url: o.url, client, queue: spool, version: o.version, clock: o.clock, logger: log,
+      batchSize: o.batchSize, minBatchSize: o.minBatchSize, maxBatchLatencyMs: o.maxBatchLatencyMs,
+      maxBatchBytes: o.maxBatchBytes, batchFormat: o.batchFormat, concurrency: o.concurrency,
+      retryIntervalMs: o.retryIntervalMs, maxRetryIntervalMs: o.maxRetryIntervalMs, maxAgeMs: o.maxAgeMs,
+      policy: o.policy, headers: o.headers, ...(o.random ? { random: o.random } : {}),
+    });
+    let tailer: Tailer | null = null;
+    const enqueuer = new Enqueuer({
+      selection: hookSelection(o.filter),
+      chunkRecords: o.batchSize,
+      chunkBytes: o.maxBatchBytes,
+      commitRecords: Math.max(2000, o.batchSize * o.concurrency),
+      logger: log,
+      commit: (chunks) => {
+        spool.commit(chunks, tailer!.checkpoints());
+        dispatcher.wake();
+      },
+    });
+    const outcomes = () => {
+      const s = dispatcher.stats();
+      return s.delivered + s.retried + s.dead + s.expired;
+    };
+    const gate = new Gate(
+      {
+        counts: () => spool.counts(),
+        outstanding: () => enqueuer.queued - outcomes(),
+        receiverHealthy: () => dispatcher.stats().endpoint === 'closed',
+        changed: (ms) => nextChange(dispatcher, ms),
+      },
+      { maxQueueRecords: o.maxQueueRecords, maxQueueBytes: o.maxQueueBytes, readAheadRecords: READ_AHEAD_RECORDS, logger: log, signal: o.signal },
+    );
+    tailer = new Tailer({
+      targets,
+      follow: !o.once,
+      checkpoints: spool.loadCheckpoints(),
+      logger: log,
+      maxLineBytes: o.maxLineBytes,
+      ...(o.pattern ? { pattern: o.pattern } : {}),
+      ...(o.pollMs !== undefined ? { rescanMs: o.pollMs, usePolling: true } : {}),
+      onBatch: async (b) => {
+        if (enqueuer.add(b)) enqueuer.flush();
+        await gate.room();
+      },
+      onIdle: () => void enqueuer.flush(),
+    });
+    const reporter = new Reporter({ stateDir: o.stateDir, url: o.url, once: o.once, version: o.version, intervalMs: o.summaryIntervalMs, logger: log, clock: o.clock, tailer, enqueuer, dispatcher, spool, gate });
+    const deadBefore = spool.deadCount();
+    log.info(`loghook ${o.version}: ${o.once ? 'catching up' : 'following'} ${targets.map((t) => t.path).join(', ')} -> ${redactUrl(o.url)}`, { stateDir: o.stateDir, queued: spool.counts().records });
+
+    const stop = () => tailer!.stop();
+    o.signal.addEventListener('abort', stop, { once: true });
+    flushTimer = setInterval(() => spool.flush(), OUTCOME_FLUSH_MS);
+    const delivering = dispatcher.start();
+    // A failing queue (disk full) stops the run instead of leaving the reader running blind.
+    let failure: unknown = null;
+    delivering.catch((err) => {
+      failure = err;
+      tailer!.stop();
+    });
+    reporter.start();
+    try {
+      await tailer.run();
+      enqueuer.flush();
+      if (o.once && !o.signal.aborted && !failure) {
+        dispatcher.flush();
+        await drained(dispatcher, o.signal);
+      }
+    } finally {
+      o.signal.removeEventListener('abort', stop);
+      const { abandonedRequests } = await dispatcher.stop({ timeoutMs: o.shutdownTimeoutMs });
+      if (abandonedRequests > 0) {
+        log.warn(`${abandonedRequests} requests still running after --shutdown-timeout: abandoned; their records stay queued and go out on the next run`);
+        client.destroy();
+      } else await client.close();
+      clearInterval(flushTimer);
+      flushTimer = null;
+      spool.flush();
+      reporter.stop();
+    }
+    if (failure) throw failure;
+    const s = dispatcher.stats();
+    const dead = spool.deadCount() - deadBefore;
+    const queuedLeft = spool.counts().records;
+    const exitCode = dead > 0 ? ExitCode.deadLetters : queuedLeft > 0 ? ExitCode.pendingRetries : ExitCode.ok;
+    log.info(o.once ? 'caught up' : 'stopped', { delivered: s.delivered, dead, queuedLeft });
+    return { exitCode: o.once ? exitCode : ExitCode.ok, delivered: s.delivered, dead, queuedLeft };
+  } finally {
+    if (flushTimer) clearInterval(flushTimer);
+    spool.close();
+  }
+}
+
+/** Resolves on the dispatcher's next outcome or after `ms`. */
+function nextChange(d: Dispatcher, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    const off = d.onChange(done);
+    function done() {
+      clearTimeout(t);
+      off();
+      resolve();
+    }
+  });
+}
+
+/**
+ * --once: everything read has had its attempt. Done when nothing is due or in flight, or when the
+ * receiver is down and a probe after it went down failed too (what is left stays queued for the
+ * next run), or on a signal.
+ */
+async function drained(d: Dispatcher, signal: AbortSignal): Promise<void> {
+  let probed = false;
+  while (!signal.aborted) {
+    if (d.idle()) return;
+    const s = d.stats();
+    if (s.endpoint === 'closed') probed = false;
+    else if (s.endpoint === 'probing') probed = true;
+    else if (probed && s.inFlightRequests === 0) return; // open again after a failed probe
+    await nextChange(d, 200);
+  }
+}
