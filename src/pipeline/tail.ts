@@ -126,7 +126,11 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
 
     const stop = () => tailer!.stop();
     o.signal.addEventListener('abort', stop, { once: true });
-    flushTimer = setInterval(() => spool.flush(), OUTCOME_FLUSH_MS);
+    // Retries become rows with due times only when written: wake the dispatcher to see them.
+    flushTimer = setInterval(() => {
+      spool.flush();
+      dispatcher.wake();
+    }, OUTCOME_FLUSH_MS);
     const delivering = dispatcher.start();
     // A failing queue (disk full) stops the run instead of leaving the reader running blind.
     let failure: unknown = null;
