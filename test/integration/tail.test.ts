@@ -380,3 +380,83 @@ test('a bad option value is a usage error (exit 2) naming the option', async () 
     await env.close();
   }
 });
+
+test('--min-batch-size waits for more records, --max-batch-latency bounds the wait', async () => {
+  const env = await setup();
+  try {
+    const w = SegmentWriter.create(env.logs.path, '20260101-000000.000000001');
+    const t = env.start(['--batch-size', '50', '--min-batch-size', '20', '--max-batch-latency', '700ms']);
+    const lines = publishable(5);
+    await waitFor(() => t.stderr().includes('following'), { what: 'tail running' });
+    const wroteAt = Date.now();
+    for (const l of lines) w.write(l);
+    w.flushBlock();
+    await env.rx.waitForRequests(1, 5000);
+    const q = env.rx.requests[0]!;
+    assert.equal(bodyLines(q.body, q.headers['content-type']).length, 5, 'one request with all five');
+    assert.ok(q.receivedAt - wroteAt >= 600, `sent after ${q.receivedAt - wroteAt} ms, not before the latency`);
+    w.finish();
+  } finally {
+    await env.close();
+  }
+});
+
+test('--pattern publishes only the streams whose segment names match', async () => {
+  const env = await setup();
+  try {
+    segment(env, '20260101-000000.000000001_recv', publishable(7, 1));
+    segment(env, '20260101-000000.000000001_deliv', publishable(9, 2));
+    assert.equal((await env.tail(['--once', '--pattern', '*_deliv'])).code, 0);
+    assert.equal(env.rx.requests.length, 9);
+  } finally {
+    await env.close();
+  }
+});
+
+test('--log-format text writes readable lines; json writes one object per line', async () => {
+  const env = await setup();
+  try {
+    segment(env, '20260101-000000.000000001', publishable(1));
+    const text = await env.tail(['--once', '--log-format', 'text']);
+    assert.match(text.stderr, /^loghook: loghook \d+\.\d+\.\d+: catching up /m);
+    assert.doesNotMatch(text.stderr, /^\{/m);
+  } finally {
+    await env.close();
+  }
+});
+
+test('a state dir written by a newer loghook is refused (exit 4), untouched', async () => {
+  const env = await setup();
+  try {
+    segment(env, '20260101-000000.000000001', publishable(1));
+    assert.equal((await env.tail(['--once'])).code, 0);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(env.state.path, 'queue.db'));
+    db.pragma('user_version = 99');
+    db.close();
+    const r = await env.tail(['--once']);
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /newer loghook/);
+  } finally {
+    await env.close();
+  }
+});
+
+test('a second SIGTERM exits at once even while requests hang', async () => {
+  const env = await setup();
+  try {
+    segment(env, '20260101-000000.000000001', publishable(1));
+    env.rx.script({ hang: true });
+    const t = env.start(['--shutdown-timeout', '60s']);
+    await env.rx.waitForRequests(1, 5000);
+    t.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    t.child.kill('SIGTERM');
+    const r = await t.done;
+    assert.ok(Date.now() - started < 2000);
+    assert.equal(r.code, 143);
+  } finally {
+    await env.close();
+  }
+});
