@@ -103,6 +103,17 @@ export function tailCommand(ctx: CommandContext): Command {
     .description('follow kumod log directories and publish every record to a webhook, queued durably on disk')
     .argument('<dirs...>', 'kumod log directories (log_dir), or segment files');
   for (const o of tailOptions()) cmd.addOption(o);
+  cmd.addHelpText(
+    'after',
+    `
+Every option can also be set as LOGHOOK_<NAME> in the environment (LOGHOOK_URL, LOGHOOK_BATCH_SIZE,
+LOGHOOK_ONCE=true, ...); secrets belong there or in --header-file, not on the command line.
+Durations: 250ms, 30s, 1m, 7d; sizes: 512KiB, 5MB, 2GiB.
+
+Exit codes of --once: 0 everything read was delivered; 10 records remain queued for a retry;
+11 records went to the dead letters (loghook dead list). Errors: 2 usage, 3 state dir locked,
+4 state dir from a newer loghook, 5 unreadable input, 1 other.`,
+  );
   return cmd.action(async (dirs: string[], f: TailFlags) => {
     const logger = createLogger({ ...(f.logFormat ? { format: f.logFormat } : {}), level: f.logLevel });
     if (!f.url) throw new UsageError('--url is required (or set LOGHOOK_URL)');

@@ -1,0 +1,51 @@
+// README, --help and man/loghook.1 describe the same program: every option --help lists is
+// documented in the other two.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../helpers/cli.js';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
+const man = readFileSync(resolve(ROOT, 'man/loghook.1'), 'utf8').replace(/\\/g, '');
+
+async function optionsOf(args: string[]): Promise<string[]> {
+  const r = await runCli([...args, '--help']);
+  assert.equal(r.code, 0);
+  return [...new Set([...r.stdout.toString().matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]!))].filter((o) => o !== '--help');
+}
+
+for (const cmd of [['tail'], ['cat'], ['status'], ['dead', 'list'], ['dead', 'requeue'], ['dead', 'purge']]) {
+  test(`every option of loghook ${cmd.join(' ')} --help is in the README and the man page`, async () => {
+    const opts = await optionsOf(cmd);
+    assert.ok(opts.length > 0);
+    for (const o of opts) {
+      assert.ok(readme.includes(o), `README lacks ${o}`);
+      assert.ok(man.includes(o), `man page lacks ${o}`);
+    }
+  });
+}
+
+test('every command is in the README and the man page', async () => {
+  const r = await runCli(['--help']);
+  const cmds = [...r.stdout.toString().matchAll(/^\s{2}([a-z]+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+  assert.deepEqual(cmds, ['tail', 'cat', 'status', 'dead']);
+  for (const c of cmds) {
+    assert.ok(readme.includes(`loghook ${c}`), c);
+    assert.ok(man.includes(`.B ${c}`) || man.includes(`.B loghook ${c}`), c);
+  }
+});
+
+test('the README starts with the two commands: install and run, install and test', () => {
+  const first = readme.split('```')[1]!;
+  assert.match(first, /npm install && npx loghook tail /);
+  assert.match(first, /npm install && npm test/);
+});
+
+test('--version prints the package version', async () => {
+  const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const r = await runCli(['--version']);
+  assert.equal(r.stdout.toString().trim(), pkg.version);
+});
