@@ -21,18 +21,21 @@ export class DeadLetterStore {
 
   private constructor(
     private readonly db: Db,
+    format: number,
     private readonly file: string,
     private readonly clock: Clock,
   ) {
-    this.table = new DeadLetterTable(db, new MessageTable(db), new StatsTable(db));
+    // Requeued rows are inline: the store never touches the body files (it holds no lock).
+    this.table = new DeadLetterTable(db, new MessageTable(db, { format, bodies: null, ledger: null }), new StatsTable(db));
   }
 
   /** Opens an existing queue (InputError if the state dir has none). */
   static open(opts: DeadLetterStoreOptions): DeadLetterStore {
     const file = join(opts.stateDir, QUEUE_FILE);
-    const db = openQueueDb(opts.stateDir, { readOnly: false, create: false });
+    // It holds no lock, so it does not migrate: a format-1 file is used as it is.
+    const { db, format } = openQueueDb(opts.stateDir, { readOnly: false, create: false });
     try {
-      return new DeadLetterStore(db, file, opts.clock ?? systemClock);
+      return new DeadLetterStore(db, format, file, opts.clock ?? systemClock);
     } catch (err) {
       db.close();
       throw stateError(file, err);

@@ -1,6 +1,11 @@
 // The `messages` table: one prepared statement per query, rows in and out as QueuedMessage.
 // Every query is a point lookup or an index range that reads only what it returns (LIMIT, or the
 // rows another process just added); only status sums a range (the due rows, index only).
+// A row's bytes are inline or in a body file (body-store.ts): reading one preads it, and every
+// insert or delete of a file-backed row notes its delta in the FileLedger.
+import type { BodyFiles } from './body-files.js';
+import type { BodyLocation } from './body-store.js';
+import type { FileLedger } from './file-ledger.js';
 import type { Db, Statement } from './sqlite.js';
 import type { ChunkInput, QueuedMessage } from './types.js';
 
@@ -16,6 +21,25 @@ export interface DiskKey extends RowKey {
 }
 
 export type NewRow = Omit<QueuedMessage, 'rowId'>;
+
+/** What a deleted row held: for the counters, and where its bytes were. */
+export interface RemovedRow {
+  count: number;
+  bytes: number;
+  /** null for an inline row */
+  fileId: number | null;
+  fileOffset: number | null;
+}
+
+export interface MessageTableOptions {
+  /** queue.db's format: a reader or the dead-letter tools may have a format-1 file (no file columns) */
+  format: number;
+  /** null when the format has no body files */
+  bodies: BodyFiles | null;
+  ledger: FileLedger | null;
+}
+
+const EMPTY = Buffer.alloc(0);
 
 const hostIsLittleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -46,12 +70,17 @@ interface StoredRow {
   lines: Buffer;
   ends: Buffer;
   body: Buffer;
+  bytes: number;
+  file_id: number | null;
+  file_offset: number | null;
 }
 
 export class MessageTable {
   private readonly insertStmt: Statement;
   private readonly removeStmt: Statement;
+  private readonly locationStmt: Statement;
   private readonly rescheduleStmt: Statement;
+  private readonly rescheduleInlineStmt: Statement | null;
   private readonly keysSameDueStmt: Statement;
   private readonly keysLaterDueStmt: Statement;
   private readonly getStmt: Statement;
@@ -60,15 +89,36 @@ export class MessageTable {
   private readonly dueRecordsStmt: Statement;
   private readonly oldestStmt: Statement;
 
-  constructor(db: Db) {
-    this.insertStmt = db.prepare(
-      `INSERT INTO messages (due_at, created_at, attempts, count, bytes, stream, segment, segment_key, disposition, lines, ends, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.removeStmt = db.prepare('DELETE FROM messages WHERE id = ? RETURNING count, bytes');
+  private readonly bodies: BodyFiles | null;
+  private readonly ledger: FileLedger | null;
+  private readonly fileColumns: boolean;
+
+  constructor(db: Db, opts: MessageTableOptions) {
+    this.bodies = opts.bodies;
+    this.ledger = opts.ledger;
+    // Format 1 has no file columns: there every row is inline, and reads say so.
+    const files = (this.fileColumns = opts.format >= 2);
+    const fileCols = files ? 'file_id, file_offset' : 'NULL AS file_id, NULL AS file_offset';
+    this.insertStmt = files
+      ? db.prepare(
+          `INSERT INTO messages (due_at, created_at, attempts, count, bytes, stream, segment, segment_key, disposition, lines, ends, body, file_id, file_offset)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+      : db.prepare(
+          `INSERT INTO messages (due_at, created_at, attempts, count, bytes, stream, segment, segment_key, disposition, lines, ends, body)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        );
+    this.removeStmt = db.prepare(`DELETE FROM messages WHERE id = ? RETURNING count, bytes, ${fileCols}`);
+    this.locationStmt = db.prepare(`SELECT bytes, ${fileCols} FROM messages WHERE id = ?`);
     this.rescheduleStmt = db.prepare(
       'UPDATE messages SET due_at = ?, attempts = attempts + 1, disposition = ? WHERE id = ?',
     );
+    this.rescheduleInlineStmt = files
+      ? db.prepare(
+          `UPDATE messages SET due_at = ?, attempts = attempts + 1, disposition = ?, body = ?, file_id = NULL, file_offset = NULL
+           WHERE id = ?`,
+        )
+      : null;
     // Index-only walk of `messages_due` from a cursor, in two seeks: SQLite seeks a row value
     // `(due_at, id) > (?, ?)` on due_at alone and would step over every earlier row with the same
     // due time (a requeue of a million dead letters gives them all one due time).
@@ -79,7 +129,7 @@ export class MessageTable {
       .prepare('SELECT due_at, id, count FROM messages WHERE due_at > ? ORDER BY due_at, id LIMIT ?')
       .raw();
     this.getStmt = db.prepare(
-      `SELECT id, due_at, created_at, attempts, stream, segment, segment_key, disposition, lines, ends, body
+      `SELECT id, due_at, created_at, attempts, stream, segment, segment_key, disposition, lines, ends, body, bytes, ${fileCols}
        FROM messages WHERE id = ?`,
     );
     // Rows another process added: ids only grow (AUTOINCREMENT), so they are a rowid range.
@@ -89,7 +139,9 @@ export class MessageTable {
     this.oldestStmt = db.prepare('SELECT min(created_at) FROM messages').pluck();
   }
 
-  insert(row: NewRow): number {
+  /** A new row; its bytes are `row.body`, stored inline, or already in a body file `at`. */
+  insert(row: NewRow, at: BodyLocation | null = null): number {
+    const bodyParams = at !== null ? [EMPTY, at.fileId, at.offset] : this.fileColumns ? [row.body, null, null] : [row.body];
     const info = this.insertStmt.run(
       row.dueAt,
       row.createdAt,
@@ -102,13 +154,14 @@ export class MessageTable {
       row.disposition,
       u32Blob(row.lines),
       u32Blob(row.ends),
-      row.body,
+      ...bodyParams,
     );
+    if (at !== null) this.ledger!.note(at.fileId, 1, row.body.length);
     return Number(info.lastInsertRowid);
   }
 
-  /** A chunk from the reader as a new row, due at once. */
-  insertChunk(c: ChunkInput, now: number): QueuedMessage {
+  /** A chunk from the reader as a new row, due at once, its body already at `at` (or inline). */
+  insertChunk(c: ChunkInput, now: number, at: BodyLocation | null): QueuedMessage {
     const row: NewRow = {
       stream: c.stream,
       segment: c.segment,
@@ -121,17 +174,28 @@ export class MessageTable {
       dueAt: now,
       disposition: null,
     };
-    return { rowId: this.insert(row), ...row };
+    return { rowId: this.insert(row, at), ...row };
   }
 
-  /** Deletes a row; returns what it held (for the counters), or undefined if it was already gone. */
-  remove(id: number): { count: number; bytes: number } | undefined {
-    return this.removeStmt.get(id) as { count: number; bytes: number } | undefined;
+  /** Deletes a row; returns what it held, or undefined if it was already gone. */
+  remove(id: number): RemovedRow | undefined {
+    const r = this.removeStmt.get(id) as { count: number; bytes: number; file_id: number | null; file_offset: number | null } | undefined;
+    if (r === undefined) return undefined;
+    if (r.file_id !== null) this.ledger!.note(r.file_id, -1, -r.bytes);
+    return { count: r.count, bytes: r.bytes, fileId: r.file_id, fileOffset: r.file_offset };
   }
 
-  /** One more attempt: a new due time. False if the row is gone. */
-  reschedule(id: number, dueAt: number, disposition: string): boolean {
-    return this.rescheduleStmt.run(dueAt, disposition, id).changes === 1;
+  /**
+   * One more attempt: a new due time. A file-backed row takes its bytes (`body`) inline, so that
+   * a record that keeps failing never holds a body file on disk. False if the row is gone.
+   */
+  reschedule(id: number, dueAt: number, disposition: string, body: Buffer): boolean {
+    const loc = this.locationStmt.get(id) as { bytes: number; file_id: number | null } | undefined;
+    if (loc === undefined) return false;
+    if (loc.file_id === null) return this.rescheduleStmt.run(dueAt, disposition, id).changes === 1;
+    this.rescheduleInlineStmt!.run(dueAt, disposition, body, id);
+    this.ledger!.note(loc.file_id, -1, -loc.bytes);
+    return true;
   }
 
   /** Up to `limit` keys after `after` in hand-out order. */
@@ -152,7 +216,7 @@ export class MessageTable {
       segment: r.segment,
       segmentKey: r.segment_key,
       lines: blobU32(r.lines),
-      body: r.body,
+      body: r.file_id === null ? r.body : this.bodies!.read(r.file_id, r.file_offset!, r.bytes),
       ends: blobU32(r.ends),
       createdAt: r.created_at,
       attempts: r.attempts,

@@ -2,26 +2,25 @@
 // creates queue.db; a reader (status, `dead list`) opens an existing queue.db without a lock.
 import { mkdirSync } from 'node:fs';
 import { StateLock } from './lock.js';
-import { openQueueDb } from './schema.js';
-import { stateError, type Db } from './sqlite.js';
+import { openQueueDb, type QueueDb } from './schema.js';
+import { stateError } from './sqlite.js';
 
-export interface OpenState {
-  db: Db;
+export interface OpenState extends QueueDb {
   /** null for a reader */
   lock: StateLock | null;
 }
 
 export function openState(stateDir: string, readOnly: boolean): OpenState {
-  if (readOnly) return { db: openQueueDb(stateDir, { readOnly: true, create: false }), lock: null };
+  if (readOnly) return { ...openQueueDb(stateDir, { readOnly: true, create: false }), lock: null };
   try {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw stateError(stateDir, err);
   }
-  // The lock first: only its holder may create or migrate queue.db.
+  // The lock first: only its holder may create or migrate queue.db (or touch the body files).
   const lock = StateLock.acquire(stateDir);
   try {
-    return { db: openQueueDb(stateDir, { readOnly: false, create: true }), lock };
+    return { ...openQueueDb(stateDir, { readOnly: false, create: true }), lock };
   } catch (err) {
     lock.release();
     throw err;

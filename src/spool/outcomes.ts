@@ -83,19 +83,19 @@ export class Outcomes {
     for (const r of this.retries) {
       released.push(r.msg.rowId);
       if (r.msg.lines.length === 1) {
-        if (this.messages.reschedule(r.msg.rowId, r.dueAts[0]!, r.disposition)) {
+        if (this.messages.reschedule(r.msg.rowId, r.dueAts[0]!, r.disposition, r.msg.body)) {
           claimable.push({ dueAt: r.dueAts[0]!, id: r.msg.rowId });
         }
       } else {
         const bounds = Array.from({ length: r.msg.lines.length + 1 }, (_, i) => i);
-        claimable.push(...this.replace(r.msg, bounds, r.dueAts, r.msg.attempts + 1, r.disposition, delta));
+        claimable.push(...this.replace(r.msg, bounds, r.dueAts, r.msg.attempts + 1, r.disposition, delta, true));
       }
     }
     for (const { msg, cuts } of this.splits) {
       released.push(msg.rowId);
       const bounds = [0, ...cuts, msg.lines.length];
       const dueAts = bounds.slice(1).map(() => msg.dueAt);
-      claimable.push(...this.replace(msg, bounds, dueAts, msg.attempts, msg.disposition, delta));
+      claimable.push(...this.replace(msg, bounds, dueAts, msg.attempts, msg.disposition, delta, false));
     }
     for (const b of this.burials) {
       released.push(b.msg.rowId);
@@ -119,6 +119,9 @@ export class Outcomes {
    * and is due at dueAts[i]. A retried row becomes one row per record (one poison record cannot
    * hold its neighbours back); a split cuts a row too large for one request. created_at is kept:
    * max age still counts from when the records were first queued.
+   * With `inline` (a retry) the pieces carry their bytes in SQLite, so that records which may be
+   * retried for days never hold a body file; a split's pieces, due now like the row they replace,
+   * point into the same body file (no copy).
    */
   private replace(
     msg: QueuedMessage,
@@ -127,14 +130,17 @@ export class Outcomes {
     attempts: number,
     disposition: string | null,
     delta: StatsDelta,
+    inline: boolean,
   ): RowKey[] {
-    if (this.messages.remove(msg.rowId) === undefined) return [];
+    const gone = this.messages.remove(msg.rowId);
+    if (gone === undefined) return [];
     const keys: RowKey[] = [];
     for (let p = 0; p + 1 < bounds.length; p++) {
       const first = bounds[p]!;
       const last = bounds[p + 1]!;
       const start = first === 0 ? 0 : msg.ends[first - 1]!;
       const ends = msg.ends.slice(first, last).map((e) => e - start);
+      const at = inline || gone.fileId === null ? null : { fileId: gone.fileId, offset: gone.fileOffset! + start };
       const id = this.messages.insert({
         stream: msg.stream,
         segment: msg.segment,
@@ -146,7 +152,7 @@ export class Outcomes {
         dueAt: dueAts[p]!,
         attempts,
         disposition,
-      });
+      }, at);
       keys.push({ dueAt: dueAts[p]!, id });
     }
     delta.rows += keys.length - 1;

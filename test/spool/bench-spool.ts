@@ -1,19 +1,50 @@
 // Spool benchmark (a script, not a test): node dist/test/spool/bench-spool.js [backlogRecords]
-// Prints records/s for commits, takeDue+ack, and the cost of steady-state cycles with a small and
-// a large backlog of rows scheduled in the future (the ratio must stay ≤ 1.2: nothing scans the queue).
+// Compares fresh bodies in body files (format 2) with format 1's bodies inline in SQLite (through
+// a test seam), then prints records/s for commits, takeDue+ack, and the cost of steady-state cycles
+// with a small and a large backlog of rows scheduled in the future (the ratio must stay ≤ 1.2:
+// nothing scans the queue).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { bodyStoreTestHooks } from '../../src/spool/body-store.js';
 import { Spool } from '../../src/spool/spool.js';
 import type { ChunkInput } from '../../src/spool/types.js';
+import { writeFormat1 } from './format-1.js';
 import { chunk, tempStateDir } from './support.js';
 
 const RECORD_BYTES = 1024;
 const HOUR_MS = 3_600_000;
 
+/**
+ * How fresh bodies are stored, and the page size queue.db was created with. Format 1's design is
+ * reproduced exactly: a format-1 file (64 KiB pages), migrated, with the seam that stores fresh
+ * bodies inline.
+ */
+const DESIGNS = {
+  'format 1: inline bodies, 64 KiB pages': { inline: true, format1File: true },
+  'body files, 64 KiB pages (a migrated queue)': { inline: false, format1File: true },
+  'body files, 16 KiB pages (a new queue)': { inline: false, format1File: false },
+};
+type Design = keyof typeof DESIGNS;
+const FORMAT_1: Design = 'format 1: inline bodies, 64 KiB pages';
+const FORMAT_2: Design = 'body files, 16 KiB pages (a new queue)';
+
+function openDesign(stateDir: string, design: Design): Spool {
+  const d = DESIGNS[design];
+  if (d.format1File) writeFormat1(stateDir, [], Date.now());
+  bodyStoreTestHooks.inline = d.inline;
+  try {
+    return Spool.open({ stateDir });
+  } finally {
+    bodyStoreTestHooks.inline = false;
+  }
+}
+
 function freshSpool(name: string): Spool {
   const dir = join(tempStateDir(), name);
   return Spool.open({ stateDir: dir });
 }
+
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 
 function perSecond(records: number, ms: number): string {
   return `${Math.round((records / ms) * 1000).toLocaleString('en-US')} records/s`;
@@ -44,9 +75,55 @@ function commitThroughput(label: string, chunkRecords: number, chunksPerCommit: 
   spool.close();
 }
 
-function takeAckThroughput(chunkRecords: number, records: number): void {
+/**
+ * The steady state of `tail`: commit(10 chunks of 100 × 1 KB records) with a checkpoint, then
+ * takeDue(100) + ack until nothing is due (the acks ride with the next commit). Every design in
+ * interleaved rounds on fresh state dirs, medians: the machine is noisy.
+ */
+function compareDesigns(rounds: number, cycles: number): void {
+  const designs = Object.keys(DESIGNS) as Design[];
+  const results = new Map(designs.map((d) => [d, { rate: [] as number[], cpu: [] as number[] }]));
+  const batch = chunks(10, 100);
+  const cp = new Map([['s1', '{"segment":"seg-1","line":0}']]);
+  for (let round = 0; round < rounds; round++) {
+    for (const design of designs) {
+      const dir = join(tempStateDir(), 'design');
+      const spool = openDesign(dir, design);
+      const r = timed(() => {
+        let n = 0;
+        for (let i = 0; i < cycles; i++) {
+          spool.commit(batch, cp);
+          for (let got = spool.takeDue(100, Date.now()); got.length > 0; got = spool.takeDue(100, Date.now())) {
+            spool.ack(got.map((m) => m.rowId));
+            for (const m of got) n += m.lines.length;
+          }
+        }
+        spool.flush();
+        return n;
+      });
+      spool.close();
+      rmSync(dir, { recursive: true, force: true });
+      results.get(design)!.rate.push((r.records / r.ms) * 1000);
+      results.get(design)!.cpu.push((r.cpuMs * 1000) / r.records);
+    }
+  }
+  console.log(`commit(10×100×1KB)+takeDue(100)+ack, ${rounds} interleaved rounds of ${(cycles * 1000).toLocaleString('en-US')} records, medians:`);
+  for (const [design, { rate, cpu }] of results) {
+    console.log(
+      `  ${design.padEnd(44)} ${Math.round(median(rate)).toLocaleString('en-US').padStart(9)} records/s, ` +
+        `${median(cpu).toFixed(2)} µs CPU per record (rounds: ${rate.map((x) => Math.round(x / 1000)).join('/')} k/s)`,
+    );
+  }
+  const [old, now] = [results.get(FORMAT_1)!, results.get(FORMAT_2)!];
+  console.log(
+    `  format 2 vs format 1: ${(median(now.rate) / median(old.rate)).toFixed(2)}× the records/s, ` +
+      `${(median(now.cpu) / median(old.cpu)).toFixed(2)}× the CPU per record`,
+  );
+}
+
+function takeAckThroughput(chunkRecords: number, records: number, design: Design = FORMAT_2): void {
   const dir = join(tempStateDir(), 'take');
-  let spool = Spool.open({ stateDir: dir });
+  let spool = openDesign(dir, design);
   const batch = chunks(100, chunkRecords);
   for (let i = 0; i < records / (100 * chunkRecords); i++) spool.commit(batch);
   spool.close();
@@ -65,7 +142,7 @@ function takeAckThroughput(chunkRecords: number, records: number): void {
     spool.flush();
     return n;
   });
-  console.log(`takeDue(100)+ack from disk, rows of ${chunkRecords}, flush every 10 takes: ${perSecond(r.records, r.ms)}`);
+  console.log(`takeDue(100)+ack from disk, rows of ${chunkRecords}, ${design}, flush every 10 takes: ${perSecond(r.records, r.ms)}`);
   spool.close();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -118,25 +195,26 @@ function backlogRatio(largeBacklog: number): void {
       per[name]!.cpu.push((r.cpuMs * 1000) / r.records);
     }
   }
-  const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
   for (const name of ['small', 'large'] as const) {
     console.log(
       `commit(1×100)+takeDue+ack, backlog ${name} (${spools[name].counts().records.toLocaleString('en-US')} records): ` +
-        `${med(per[name]!.wall).toFixed(2)} µs wall, ${med(per[name]!.cpu).toFixed(2)} µs CPU per record`,
+        `${median(per[name]!.wall).toFixed(2)} µs wall, ${median(per[name]!.cpu).toFixed(2)} µs CPU per record`,
     );
   }
   console.log(
-    `ratio large/small: wall ${(med(per.large!.wall) / med(per.small!.wall)).toFixed(2)}, ` +
-      `CPU ${(med(per.large!.cpu) / med(per.small!.cpu)).toFixed(2)}`,
+    `ratio large/small: wall ${(median(per.large!.wall) / median(per.small!.wall)).toFixed(2)}, ` +
+      `CPU ${(median(per.large!.cpu) / median(per.small!.cpu)).toFixed(2)}`,
   );
   for (const s of Object.values(spools)) s.close();
 }
 
 const backlog = Number(process.argv[2] ?? 5_000_000);
+compareDesigns(5, 200);
 commitThroughput('chunks of 100, 1 per commit', 100, 1, 2000);
 commitThroughput('chunks of 100, 10 per commit', 100, 10, 200);
 commitThroughput('chunks of 1, 100 per commit', 1, 100, 1000);
 commitThroughput('chunks of 1, 1 per commit', 1, 1, 2000);
+takeAckThroughput(100, 200_000, FORMAT_1);
 takeAckThroughput(100, 200_000);
 takeAckThroughput(1, 100_000);
 backlogRatio(backlog);

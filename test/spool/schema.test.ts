@@ -9,15 +9,15 @@ import { Spool } from '../../src/spool/spool.js';
 import { IncompatibleStateError, InputError, LoghookError } from '../../src/util/errors.js';
 import { tempStateDir } from './support.js';
 
-test('open creates the state dir 0700 and a WAL queue.db with 64 KiB pages at format 1', () => {
+test('open creates the state dir 0700 and a WAL queue.db with 16 KiB pages at format 2', () => {
   const stateDir = tempStateDir();
   Spool.open({ stateDir }).close();
   assert.equal(statSync(stateDir).mode & 0o777, 0o700);
   const db = new Database(join(stateDir, 'queue.db'), { readonly: true });
-  assert.equal(db.pragma('page_size', { simple: true }), 65536);
+  assert.equal(db.pragma('page_size', { simple: true }), 16384);
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   assert.equal(db.pragma('user_version', { simple: true }), SPOOL_FORMAT);
-  assert.equal(SPOOL_FORMAT, 1);
+  assert.equal(SPOOL_FORMAT, 2);
   db.close();
 });
 
@@ -27,7 +27,7 @@ test('a queue.db written by a newer format is refused with IncompatibleStateErro
   const file = join(stateDir, 'queue.db');
   const newer = new Database(file);
   newer.exec('CREATE TABLE future (x)');
-  newer.pragma('user_version = 2');
+  newer.pragma('user_version = 3');
   newer.close();
   const before = readFileSync(file);
   for (const readOnly of [false, true]) {
@@ -38,7 +38,7 @@ test('a queue.db written by a newer format is refused with IncompatibleStateErro
         assert.equal(err.code, 'LOGHOOK_STATE_INCOMPATIBLE');
         assert.equal(
           err.message,
-          `${file} was written by a newer loghook (format 2, this one reads up to 1): upgrade loghook or use another --state-dir`,
+          `${file} was written by a newer loghook (format 3, this one reads up to 2): upgrade loghook or use another --state-dir`,
         );
         return true;
       },

@@ -1,6 +1,7 @@
 // Shared by the spool tests: temp state dirs, chunk builders and a manual clock.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -70,8 +71,11 @@ export interface Child {
 
 const childScript = fileURLToPath(new URL('./children/spool-child.js', import.meta.url));
 
-export function startChild(mode: string, stateDir: string): Child {
-  const proc = spawn(process.execPath, [childScript, mode, stateDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startChild(mode: string, stateDir: string, env: Record<string, string> = {}): Child {
+  const proc = spawn(process.execPath, [childScript, mode, stateDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   const lines: Record<string, unknown>[] = [];
   const waiters: Array<(line: Record<string, unknown> | null) => void> = [];
   let stderr = '';
@@ -114,15 +118,72 @@ export interface RawRow {
   body: string;
 }
 
-/** The messages table as another connection sees it (what is durably committed), in id order. */
+/**
+ * The messages table as another connection sees it (what is durably committed), in id order; the
+ * body of a file-backed row is read from its body file.
+ */
 export function rawRows(stateDir: string): RawRow[] {
+  return rawLocatedRows(stateDir).map(({ file_id, file_offset, inline, ...r }) => r);
+}
+
+export interface LocatedRow extends RawRow {
+  file_id: number | null;
+  file_offset: number | null;
+  /** the inline body column as stored (empty for a file-backed row) */
+  inline: string;
+}
+
+export function rawLocatedRows(stateDir: string): LocatedRow[] {
   const db = new Database(join(stateDir, 'queue.db'), { readonly: true });
   try {
     const rows = db
-      .prepare('SELECT id, due_at, created_at, attempts, count, bytes, disposition, body FROM messages ORDER BY id')
-      .all() as Array<RawRow & { body: Buffer }>;
-    return rows.map((r) => ({ ...r, body: r.body.toString() }));
+      .prepare('SELECT id, due_at, created_at, attempts, count, bytes, disposition, body, file_id, file_offset FROM messages ORDER BY id')
+      .all() as Array<Omit<LocatedRow, 'body' | 'inline'> & { body: Buffer }>;
+    return rows.map((r) => ({
+      ...r,
+      inline: r.body.toString(),
+      body: (r.file_id === null ? r.body : readBodyFile(stateDir, r.file_id, r.file_offset!, r.bytes)).toString(),
+    }));
   } finally {
     db.close();
   }
+}
+
+export function bodyFilePath(stateDir: string, fileId: number): string {
+  return join(stateDir, 'bodies', `${fileId}.dat`);
+}
+
+function readBodyFile(stateDir: string, fileId: number, offset: number, length: number): Buffer {
+  const fd = openSync(bodyFilePath(stateDir, fileId), 'r');
+  try {
+    const out = Buffer.alloc(length);
+    assert.equal(readSync(fd, out, 0, length, offset), length, `file ${fileId} is short at ${offset}+${length}`);
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The `files` table as another connection sees it. */
+export function rawFiles(stateDir: string): Array<{ id: number; live_rows: number; bytes: number }> {
+  const db = new Database(join(stateDir, 'queue.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT id, live_rows, bytes FROM files ORDER BY id').all() as Array<{ id: number; live_rows: number; bytes: number }>;
+  } finally {
+    db.close();
+  }
+}
+
+/** The `files` table says exactly what the message rows say: per file, its rows and their bytes; no empty file is kept. */
+export function assertLedgerMatchesRows(stateDir: string, appendingTo: number | null = null): void {
+  const fromRows = new Map<number, { live_rows: number; bytes: number }>();
+  for (const r of rawLocatedRows(stateDir)) {
+    if (r.file_id === null) continue;
+    const f = fromRows.get(r.file_id) ?? { live_rows: 0, bytes: 0 };
+    f.live_rows += 1;
+    f.bytes += r.bytes;
+    fromRows.set(r.file_id, f);
+  }
+  const ledger = rawFiles(stateDir).filter((f) => f.live_rows > 0 || f.id !== appendingTo);
+  assert.deepEqual(ledger, [...fromRows].sort(([a], [b]) => a - b).map(([id, f]) => ({ id, ...f })));
 }

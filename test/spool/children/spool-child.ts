@@ -1,5 +1,8 @@
 // A second process for the lock, crash and requeue tests: node spool-child.js <mode> <stateDir>.
 // It reports on stdout, one JSON line per event, so the parent can react to each step.
+// SPOOL_CHILD_KILL_AFTER_APPEND=k: SIGKILL itself right after the k-th body append is fdatasynced,
+// before the transaction that would reference those bytes.
+import { bodyStoreTestHooks } from '../../../src/spool/body-store.js';
 import { DeadLetterStore } from '../../../src/spool/dead-letter-store.js';
 import { Spool } from '../../../src/spool/spool.js';
 import { LoghookError } from '../../../src/util/errors.js';
@@ -7,6 +10,16 @@ import { chunk } from '../support.js';
 
 const [mode, stateDir] = process.argv.slice(2) as [string, string];
 const say = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`);
+
+const killAfter = Number(process.env.SPOOL_CHILD_KILL_AFTER_APPEND ?? 0);
+if (killAfter > 0) {
+  let appends = 0;
+  bodyStoreTestHooks.afterAppend = () => {
+    if (++appends < killAfter) return;
+    process.kill(process.pid, 'SIGKILL');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // never returns to commit
+  };
+}
 
 function errorReport(err: unknown): object {
   return err instanceof LoghookError
