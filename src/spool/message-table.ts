@@ -75,6 +75,10 @@ interface StoredRow {
   file_offset: number | null;
 }
 
+/** The cursor walk's two index seeks (exported so a test can check their query plans). */
+export const KEYS_SAME_DUE_SQL = 'SELECT due_at, id, count FROM messages WHERE due_at = ? AND id > ? ORDER BY id LIMIT ?';
+export const KEYS_LATER_DUE_SQL = 'SELECT due_at, id, count FROM messages WHERE due_at > ? ORDER BY due_at, id LIMIT ?';
+
 export class MessageTable {
   private readonly insertStmt: Statement;
   private readonly removeStmt: Statement;
@@ -122,12 +126,8 @@ export class MessageTable {
     // Index-only walk of `messages_due` from a cursor, in two seeks: SQLite seeks a row value
     // `(due_at, id) > (?, ?)` on due_at alone and would step over every earlier row with the same
     // due time (a requeue of a million dead letters gives them all one due time).
-    this.keysSameDueStmt = db
-      .prepare('SELECT due_at, id, count FROM messages WHERE due_at = ? AND id > ? ORDER BY id LIMIT ?')
-      .raw();
-    this.keysLaterDueStmt = db
-      .prepare('SELECT due_at, id, count FROM messages WHERE due_at > ? ORDER BY due_at, id LIMIT ?')
-      .raw();
+    this.keysSameDueStmt = db.prepare(KEYS_SAME_DUE_SQL).raw();
+    this.keysLaterDueStmt = db.prepare(KEYS_LATER_DUE_SQL).raw();
     this.getStmt = db.prepare(
       `SELECT id, due_at, created_at, attempts, stream, segment, segment_key, disposition, lines, ends, body, bytes, ${fileCols}
        FROM messages WHERE id = ?`,

@@ -52,6 +52,7 @@ function runScenario(seed: number, steps: number): void {
   const spool = Spool.open({
     stateDir,
     clock,
+    foreignPollMs: 0, // the model expects another connection's rows at once
     ...(smallWindow && { memoryWindowRecords: 1 + rand(6), memoryWindowBytes: 200 }),
   });
   const raw = new Database(join(stateDir, 'queue.db'), { readonly: true });
