@@ -1,6 +1,5 @@
 // `loghook cat`: prints records as JSON lines, byte for byte as kumod wrote them.
 import { Command, Option } from 'commander';
-import { catRecords } from '../pipeline/cat.js';
 import { parseTimeArg } from '../config/time.js';
 import { createLogger, type LogFormat } from '../telemetry/logger.js';
 import * as opt from './options.js';
@@ -34,6 +33,8 @@ export function catCommand(ctx: CommandContext): Command {
     .action(async (paths: string[], f: CatFlags) => {
       const logger = createLogger({ ...(f.logFormat ? { format: f.logFormat } : {}), level: f.quiet ? 'error' : 'info' });
       const now = ctx.clock.now();
+      // Loaded on use: `cat` should not pay for SQLite, undici and the rest at start-up.
+      const { catRecords } = await import('../pipeline/cat.js');
       const r = await catRecords({
         paths,
         follow: f.follow,

@@ -1,7 +1,7 @@
 // `loghook dead list|requeue|purge`: dead letters are never lost silently. Works while a tail
 // runs: the tail picks requeued records up on its own.
 import { Command, Option } from 'commander';
-import { DeadLetterStore } from '../spool/dead-letter-store.js';
+import type { DeadLetterStore } from '../spool/dead-letter-store.js';
 import type { DeadLetter, DeadSelector } from '../spool/types.js';
 import { defaultStateDir } from '../config/state-dir.js';
 import { formatDuration, parseDuration } from '../config/units.js';
@@ -33,7 +33,8 @@ function selector(f: SelectFlags, now: number, required: boolean): DeadSelector 
   return sel;
 }
 
-function open(f: SelectFlags, ctx: CommandContext): DeadLetterStore {
+async function open(f: SelectFlags, ctx: CommandContext): Promise<DeadLetterStore> {
+  const { DeadLetterStore } = await import('../spool/dead-letter-store.js');
   return DeadLetterStore.open({ stateDir: f.stateDir ?? defaultStateDir(), clock: ctx.clock });
 }
 
@@ -47,9 +48,9 @@ export function deadCommand(ctx: CommandContext): Command {
     .addOption(olderOption())
     .option('--limit <n>', 'at most N', (v) => Number(v), 100)
     .option('--json', 'JSON lines, each with the record as kumod wrote it', false)
-    .action((f: SelectFlags & { limit: number; json: boolean }) => {
+    .action(async (f: SelectFlags & { limit: number; json: boolean }) => {
       const now = ctx.clock.now();
-      const store = open(f, ctx);
+      const store = await open(f, ctx);
       try {
         const sel = f.id || f.olderThan !== undefined ? selector({ ...f, all: false }, now, false) : { all: true };
         const list = store.list({ ...sel, limit: f.limit });
@@ -67,8 +68,8 @@ export function deadCommand(ctx: CommandContext): Command {
       .addOption(idOption())
       .addOption(olderOption())
       .option('--all', 'every dead letter', false)
-      .action((f: SelectFlags) => {
-        const store = open(f, ctx);
+      .action(async (f: SelectFlags) => {
+        const store = await open(f, ctx);
         try {
           const sel = selector(f, ctx.clock.now(), true);
           const n = name === 'requeue' ? store.requeue(sel) : store.purge(sel);

@@ -1,6 +1,6 @@
 // `loghook status`: checkpoints, queue, dead letters and endpoints of a state dir.
 import { Command } from 'commander';
-import { readStatus, type Status } from '../pipeline/status.js';
+import type { Status } from '../pipeline/status.js';
 import { defaultStateDir } from '../config/state-dir.js';
 import { formatBytes, formatDuration } from '../config/units.js';
 import type { CommandContext } from './context.js';
@@ -12,6 +12,7 @@ export function statusCommand(ctx: CommandContext): Command {
     .option('--json', 'print one JSON object', false)
     .action(async (f: { stateDir?: string; json: boolean }) => {
       const now = ctx.clock.now();
+      const { readStatus } = await import('../pipeline/status.js');
       const s = await readStatus(f.stateDir ?? defaultStateDir(), now);
       ctx.stdout.write(f.json ? JSON.stringify(s, null, 2) + '\n' : render(s, now));
     });

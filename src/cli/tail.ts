@@ -2,7 +2,6 @@
 // Every option can also be set from the environment (LOGHOOK_*), which is where secrets belong.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { runTail } from '../pipeline/tail.js';
 import { parseHeaderOption, type HeaderItem } from '../deliver/headers.js';
 import { parseStatusList, type StatusRange } from '../deliver/policy.js';
 import { createLogger, type LogFormat, type LogLevel } from '../telemetry/logger.js';
@@ -120,6 +119,7 @@ Exit codes of --once: 0 everything read was delivered; 10 records remain queued 
     warnSecretsOnCommandLine(logger);
     const headers = collectHeaders(f, process.env);
     const q = parseMaxQueue(f.maxQueue);
+    const { runTail } = await import('../pipeline/tail.js');
     const r = await runTail({
       paths: dirs,
       url: f.url,

@@ -1,8 +1,9 @@
 // Turns batches of lines into queue chunks and commits them with the checkpoint. A chunk holds
-// the kept records of one segment, up to the batch size and the body limit, so that in steady
-// state one queued row is one request. Commits happen when enough is pending, when the reader
-// is caught up, and on a timer: never with a checkpoint ahead of the records it covers.
-import type { LineBatch } from '../source/types.js';
+// the kept records of one segment, up to a record count and the body limit. Kept records are
+// copied at once, run by run, into an arena buffer (chunk bodies are slices of it), so the decode
+// buffers can be reused as soon as a batch is handled. Commits happen when enough is pending,
+// when the reader is caught up, and on a timer: never with a checkpoint ahead of the records.
+import type { LineBatch, SegmentRef } from '../source/types.js';
 import type { ChunkInput } from '../spool/types.js';
 import { selectLines, type SelectOptions, type SelectStats } from '../record/select.js';
 import { segmentKey } from '../hook/event-id.js';
@@ -10,9 +11,9 @@ import type { Logger } from '../telemetry/logger.js';
 
 export interface EnqueuerOptions {
   selection: SelectOptions;
-  /** records per chunk (the batch size) */
+  /** records per chunk */
   chunkRecords: number;
-  /** body bytes per chunk (the body limit) */
+  /** body bytes per chunk (array bodies add a comma per record and two brackets) */
   chunkBytes: number;
   /** commit once this many records are pending */
   commitRecords: number;
@@ -21,9 +22,12 @@ export interface EnqueuerOptions {
   commit(chunks: ChunkInput[]): void;
 }
 
+const ARENA_BYTES = 1024 * 1024;
+
 interface OpenChunk {
   input: ChunkInput;
-  parts: Buffer[];
+  /** where its body starts in the arena */
+  start: number;
   bytes: number;
 }
 
@@ -33,8 +37,10 @@ export class Enqueuer {
   private pending: ChunkInput[] = [];
   private pendingRecords = 0;
   private open: OpenChunk | null = null;
+  private arena = Buffer.allocUnsafe(ARENA_BYTES);
+  private used = 0;
   private readonly keys = new Map<string, string>();
-  /** set when lines were consumed (even if all were filtered): the checkpoint must move */
+  /** lines were consumed (even if all were filtered): the checkpoint must move */
   private dirty = false;
 
   constructor(private readonly opts: EnqueuerOptions) {}
@@ -46,32 +52,31 @@ export class Enqueuer {
       this.opts.logger.warn(`${b.segment.path}: line ${b.firstLine + i + 1} skipped: ${why}`),
     );
     const { buf, bounds, segment } = batch;
-    let key = this.keys.get(segment.path);
-    if (!key) this.keys.set(segment.path, (key = segmentKey(segment.dir, segment.name)));
+    let runStart = -1;
+    let runEnd = -1;
     for (const i of keep) {
       const s = bounds[i]!;
       const e = bounds[i + 1]!;
-      let c = this.open;
-      // array bodies add a comma per record and two brackets
-      if (c && (c.input.segment !== segment.name || c.input.stream !== segment.stream || c.input.lines.length >= this.opts.chunkRecords || c.bytes + (e - s) + c.input.lines.length + 2 > this.opts.chunkBytes)) {
+      const c = this.chunkFor(segment, e - s, runEnd - runStart);
+      if (c === null) {
+        // the open chunk is full: its run goes in first, then a new chunk starts
+        this.copyRun(buf, runStart, runEnd);
+        runStart = runEnd = -1;
         this.close();
-        c = null;
+        this.chunkFor(segment, e - s, 0);
       }
-      if (!c) {
-        c = this.open = { input: { stream: segment.stream, segment: segment.name, segmentKey: key, lines: [], body: Buffer.alloc(0), ends: [] }, parts: [], bytes: 0 };
+      if (s !== runEnd) {
+        this.copyRun(buf, runStart, runEnd);
+        runStart = s;
       }
-      c.parts.push(buf.subarray(s, e));
-      c.bytes += e - s;
-      c.input.lines.push(batch.firstLine + i);
-      c.input.ends.push(c.bytes);
+      runEnd = e;
+      const o = this.open!;
+      o.input.lines.push(batch.firstLine + i);
+      o.input.ends.push(o.bytes + (runEnd - runStart));
       this.pendingRecords++;
     }
+    this.copyRun(buf, runStart, runEnd);
     return this.pendingRecords >= this.opts.commitRecords;
-  }
-
-  /** Lines were consumed or segments finished since the last commit. */
-  markDirty(): void {
-    this.dirty = true;
   }
 
   /** Commits everything pending (or just the checkpoint). Returns the number of records committed. */
@@ -88,16 +93,48 @@ export class Enqueuer {
     return n;
   }
 
-  get pendingCount(): number {
-    return this.pendingRecords;
+  /**
+   * The open chunk if a record of `size` bytes fits in it (`uncopied` bytes of it are still in
+   * the current run), opening one if there is none; null when the open chunk is full.
+   */
+  private chunkFor(segment: SegmentRef, size: number, uncopied: number): OpenChunk | null {
+    const c = this.open;
+    if (c) {
+      const n = c.input.lines.length;
+      const bytes = c.bytes + Math.max(0, uncopied);
+      const same = c.input.segment === segment.name && c.input.stream === segment.stream;
+      if (same && n < this.opts.chunkRecords && (n === 0 || bytes + size + n + 2 <= this.opts.chunkBytes)) return c;
+      return null;
+    }
+    let key = this.keys.get(segment.path);
+    if (!key) this.keys.set(segment.path, (key = segmentKey(segment.dir, segment.name)));
+    this.open = { input: { stream: segment.stream, segment: segment.name, segmentKey: key, lines: [], body: Buffer.alloc(0), ends: [] }, start: this.used, bytes: 0 };
+    return this.open;
   }
 
-  /** Copies the open chunk's records out of the decode buffers into one body. */
+  /** Appends buf[s, e) to the open chunk's body in the arena (a new arena when it is full). */
+  private copyRun(buf: Buffer, s: number, e: number): void {
+    if (s < 0 || e <= s) return;
+    const c = this.open!;
+    const len = e - s;
+    if (this.used + len > this.arena.length) {
+      // A chunk's body is one slice: what it has so far moves to the new arena with it.
+      const next = Buffer.allocUnsafe(Math.max(ARENA_BYTES, c.bytes + len));
+      this.arena.copy(next, 0, c.start, c.start + c.bytes);
+      this.arena = next;
+      c.start = 0;
+      this.used = c.bytes;
+    }
+    buf.copy(this.arena, this.used, s, e);
+    this.used += len;
+    c.bytes += len;
+  }
+
   private close(): void {
     const c = this.open;
     if (!c) return;
     this.open = null;
-    c.input.body = Buffer.concat(c.parts, c.bytes);
+    c.input.body = this.arena.subarray(c.start, c.start + c.bytes);
     this.pending.push(c.input);
   }
 }

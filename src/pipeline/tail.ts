@@ -61,7 +61,7 @@ export interface TailResult {
  * Rows committed while the receiver keeps up stay in memory (the spool's window): reading waits
  * beyond READ_AHEAD_RECORDS, with room to spare for one commit's overshoot.
  */
-const READ_AHEAD_RECORDS = 10_000;
+const READ_AHEAD_RECORDS = 5000;
 const WINDOW_RECORDS = 30_000;
 const WINDOW_BYTES = 48 * 1024 * 1024;
 /** Delivery outcomes are buffered by the queue and committed at least this often. */
@@ -111,6 +111,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       follow: !o.once,
       checkpoints: spool.loadCheckpoints(),
       logger: log,
+      recycleBuffers: true, // the enqueuer copies kept records before onBatch returns
       maxLineBytes: o.maxLineBytes,
       ...(o.pattern ? { pattern: o.pattern } : {}),
       ...(o.pollMs !== undefined ? { rescanMs: o.pollMs, usePolling: true } : {}),

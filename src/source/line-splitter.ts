@@ -19,9 +19,15 @@ export class LineSplitter {
   /** bytes of an over-long line seen so far; -1 when not inside one */
   private skipping = -1;
 
+  /** With recycling, two buffers take turns: one is decoded into while the other's lines are done. */
+  private readonly spare: Buffer[] = [];
+  private last: Buffer | null = null;
+
   constructor(
     private readonly maxLineBytes: number,
     private readonly outBytes = 256 * 1024,
+    /** the consumer is done with a buffer's lines once its batches were handled (no copy kept) */
+    private readonly recycle = false,
   ) {}
 
   /** Bytes of the partial line held back so far. */
@@ -32,8 +38,13 @@ export class LineSplitter {
   /** A buffer for the next decode round, holding the carry at its start. Returns [buf, start]. */
   nextBuffer(): [Buffer, number] {
     const carryLen = this.carry?.length ?? 0;
-    const buf = Buffer.allocUnsafe(carryLen > this.outBytes / 2 ? carryLen + this.outBytes : this.outBytes);
+    const size = carryLen > this.outBytes / 2 ? carryLen + this.outBytes : this.outBytes;
+    // The previous buffer still holds the carry: it goes back to the spares after the copy.
+    const reuse = this.recycle && size === this.outBytes ? this.spare.pop() : undefined;
+    const buf = reuse ?? Buffer.allocUnsafe(size);
     if (this.carry) this.carry.copy(buf, 0);
+    if (this.recycle && this.last && this.last.length === this.outBytes && this.last !== buf) this.spare.push(this.last);
+    this.last = buf;
     return [buf, carryLen];
   }
 

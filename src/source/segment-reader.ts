@@ -40,6 +40,8 @@ export interface SegmentReaderOptions {
   maxLineBytes: number;
   /** compressed bytes read per call */
   readBytes?: number;
+  /** the consumer keeps no reference to a batch's buffer once onBatch returned: reuse buffers */
+  recycleBuffers?: boolean;
 }
 
 export class SegmentReader {
@@ -47,6 +49,7 @@ export class SegmentReader {
   private decoder: StreamDecoder = createDecoder();
   private splitter: LineSplitter;
   private readonly maxLineBytes: number;
+  private readonly recycle: boolean;
   /** two read buffers: one decodes while the other is being filled */
   private readonly src: [Buffer, Buffer];
   private nextSrc = 0;
@@ -67,7 +70,8 @@ export class SegmentReader {
   ) {
     this.startLine = opts.startLine ?? 0;
     this.maxLineBytes = opts.maxLineBytes;
-    this.splitter = new LineSplitter(opts.maxLineBytes);
+    this.recycle = opts.recycleBuffers ?? false;
+    this.splitter = new LineSplitter(opts.maxLineBytes, undefined, this.recycle);
     const readBytes = opts.readBytes ?? 256 * 1024;
     this.src = [Buffer.allocUnsafe(readBytes), Buffer.allocUnsafe(readBytes)];
   }
@@ -208,7 +212,7 @@ export class SegmentReader {
       return this.finish('corrupt', firstError, this.splitter.pendingBytes);
     }
     this.decoder = createDecoder();
-    this.splitter = new LineSplitter(this.maxLineBytes);
+    this.splitter = new LineSplitter(this.maxLineBytes, undefined, this.recycle);
     this.startLine = Math.max(this.startLine, handedOn);
     this.decoded = 0;
     const cutter = new BlockCutter();

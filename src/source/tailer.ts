@@ -42,6 +42,8 @@ export interface TailerOptions {
   /** finished segments whose successor opened before this time (ms) hold no newer record: skip them */
   sinceMs?: number;
   logger: Logger;
+  /** onBatch copies what it keeps before it resolves: decode buffers can be reused */
+  recycleBuffers?: boolean;
   onBatch(batch: LineBatch): void | Promise<void>;
   /** called when a pass found nothing more to read (caught up) */
   onIdle?(): void | Promise<void>;
@@ -196,7 +198,7 @@ export class Tailer {
           this.log.warn(`${s.path}: line ${line + 1} is ${formatBytes(bytes)}, longer than the limit: skipped`);
         },
       },
-      { startLine, maxLineBytes: this.opts.maxLineBytes ?? 16 * 1024 * 1024 },
+      { startLine, maxLineBytes: this.opts.maxLineBytes ?? 16 * 1024 * 1024, recycleBuffers: this.opts.recycleBuffers ?? false },
     );
     this.readers.set(seg.path, reader);
     return reader;
