@@ -460,3 +460,35 @@ test('a second SIGTERM exits at once even while requests hang', async () => {
     await env.close();
   }
 });
+
+test('--log-level warn keeps info lines out of the log', async () => {
+  const env = await setup();
+  try {
+    segment(env, '20260101-000000.000000001', publishable(2));
+    const quiet = await env.tail(['--once', '--log-level', 'warn']);
+    assert.equal(quiet.code, 0);
+    assert.equal(quiet.stderr, '');
+    const normal = await env.tail(['--once']);
+    assert.ok(logLines(normal.stderr).some((l) => l.level === 'info'));
+  } finally {
+    await env.close();
+  }
+});
+
+test('--poll and --max-line-bytes reach the reader: new segments are seen by rescanning, long lines skipped', async () => {
+  const env = await setup();
+  try {
+    const t = env.start(['--poll', '100ms', '--max-line-bytes', '4KiB']);
+    await waitFor(() => t.stderr().includes('following'), { what: 'tail running' });
+    const lines = publishable(5);
+    const long = `{"type":"Delivery","pad":"${'y'.repeat(10_000)}"}\n`;
+    segment(env, '20260101-000000.000000001', [lines[0]!, long, ...lines.slice(1)]);
+    await waitFor(() => env.rx.requests.length === 5, { what: 'five records by polling' });
+    t.child.kill('SIGTERM');
+    const r = await t.done;
+    assert.ok(logLines(r.stderr).some((l) => /line 2 is .* longer than the limit: skipped/.test(l.msg)));
+    assert.deepEqual(env.rx.requests.map((q) => q.body.toString()).sort(), [...lines].sort());
+  } finally {
+    await env.close();
+  }
+});
