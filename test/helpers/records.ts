@@ -151,3 +151,9 @@ export function segmentName(ms: number, suffix = '', fraction?: string): string 
   const time = `${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
   return `${date}-${time}${frac === '' ? '' : `.${frac}`}${suffix}`;
 }
+
+/** `n` generated record lines (JSON + "\n") for a seed. */
+export function recordLines(n: number, seed = 1): string[] {
+  const g = createRecordGenerator({ seed });
+  return Array.from({ length: n }, () => g.nextLine());
+}

@@ -6,16 +6,13 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { copyFixtureSegments } from '../helpers/fixtures.js';
 import { SegmentWriter, writeSegment } from '../helpers/segment-writer.js';
-import { createRecordGenerator } from '../helpers/records.js';
+import { recordLines } from '../helpers/records.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { zstdCat } from '../helpers/decode.js';
 import { waitFor } from '../helpers/child.js';
 import { BIN, logLines, runCli, startCli } from '../helpers/cli.js';
 
-function lines(n: number, seed = 1): string[] {
-  const g = createRecordGenerator({ seed });
-  return Array.from({ length: n }, () => g.nextLine());
-}
+const lines = recordLines;
 
 test('cat prints exactly the complete lines of finished, crashed and live segments, and exits 0', async () => {
   const d = makeTempDir();

@@ -1,14 +1,11 @@
 // Shared pieces of the `loghook tail` integration tests: a log dir with records, a receiver, the CLI.
 import { writeSegment } from '../helpers/segment-writer.js';
-import { createRecordGenerator } from '../helpers/records.js';
 import { makeTempDir, type TempDir } from '../helpers/tmp.js';
 import { Receiver, type ReceiverOptions } from '../helpers/receiver.js';
 import { runCli, startCli, type CliResult } from '../helpers/cli.js';
 
-export function records(n: number, seed = 1): string[] {
-  const g = createRecordGenerator({ seed });
-  return Array.from({ length: n }, () => g.nextLine());
-}
+export { recordLines as records } from '../helpers/records.js';
+import { recordLines as records } from '../helpers/records.js';
 
 /** Generated records without KumoMTA's own LogRecord bookkeeping (which tail skips by default). */
 export function publishable(n: number, seed = 1): string[] {

@@ -5,7 +5,7 @@ import { chmodSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync,
 import { join } from 'node:path';
 import { copyFixtureSegments, readExpectedLines } from '../helpers/fixtures.js';
 import { SegmentWriter, writeSegment, concatFrames } from '../helpers/segment-writer.js';
-import { createRecordGenerator } from '../helpers/records.js';
+import { recordLines } from '../helpers/records.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { readOnce, linesOf, memoryLogger, type SeenLine } from './collect.js';
 import { resolveTargets } from '../../src/source/discovery.js';
@@ -27,10 +27,7 @@ function blockHeaderOffsets(b: Buffer): number[] {
   return out;
 }
 
-function lines(n: number, seed = 1): string[] {
-  const g = createRecordGenerator({ seed });
-  return Array.from({ length: n }, () => g.nextLine());
-}
+const lines = recordLines;
 
 test('the fixture directory yields exactly the complete lines: finished, crashed and live segments', async () => {
   const d = makeTempDir();
