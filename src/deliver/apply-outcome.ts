@@ -1,12 +1,15 @@
-// What the outcome of one request does to its rows and to the endpoint breaker:
-//   delivered (2xx)  ack the rows
-//   final            bury every record as 'final' with the disposition
-//   retry            every record gets its own jittered due time, not before Retry-After; a row
-//                    whose earliest next try falls after createdAt + max age is buried 'expired'
-import type { QueuedMessage } from '../spool/types.js';
+// What the outcome of one request does to its records and to the endpoint breaker:
+//   delivered (2xx)  every record: delivered
+//   final            every record: dead, 'final', with the disposition
+//   retry            every record gets its own jittered due time, not before Retry-After; a record
+//                    whose next try would fall after its row's createdAt + max age: dead, 'expired'
+// A record's result waits in its ClaimedRow; the row's outcome goes to the queue, in one call, when
+// the request that carried its last record ends.
 import type { Random } from '../util/clock.js';
 import type { HttpOutcome } from './http-client.js';
-import type { QueuePort } from './queue-port.js';
+import type { QueuePort, RecordResult } from './queue-port.js';
+import type { BatchSlice } from './batcher.js';
+import { DELIVERED, type ClaimedRow } from './claimed-row.js';
 import { classify, dispositionOf, failureKey, type PolicyOverrides } from './policy.js';
 import { parseRetryAfter, retryDueAts, type BackoffOptions } from './backoff.js';
 import type { EndpointBreaker } from './endpoint-breaker.js';
@@ -20,6 +23,8 @@ export interface OutcomeContext {
   maxAgeMs: number;
   breaker: EndpointBreaker;
   log: OutcomeLog;
+  /** told when a row got its outcome (every record has a result) */
+  applied?: (row: ClaimedRow) => void;
 }
 
 /** Records per result, and the failure's disposition (null when delivered). */
@@ -31,9 +36,11 @@ export interface AppliedOutcome {
   disposition: string | null;
 }
 
+const delivered = () => DELIVERED;
+
 export function applyOutcome(
   ctx: OutcomeContext,
-  rows: readonly QueuedMessage[],
+  slices: readonly BatchSlice<ClaimedRow>[],
   records: number,
   outcome: HttpOutcome,
   isProbe: boolean,
@@ -46,29 +53,33 @@ export function applyOutcome(
   const out: AppliedOutcome = { delivered: 0, retried: 0, dead: 0, expired: 0, disposition: null };
   try {
     if (verdict === 'delivered') {
-      ctx.queue.ack(rows.map((r) => r.rowId));
+      for (const s of slices) give(ctx, s, now, delivered);
       out.delivered = records;
       ctx.log.success(now);
       return out;
     }
     const disposition = (out.disposition = dispositionOf(outcome));
     if (verdict === 'final') {
-      for (const row of rows) ctx.queue.bury(row, disposition, 'final', now);
+      const dead: RecordResult = { kind: 'dead', reason: 'final', disposition };
+      for (const s of slices) give(ctx, s, now, () => dead);
       out.dead = records;
       ctx.log.failure(now, failureKey(outcome), 'final', disposition, records);
       return out;
     }
-    for (const row of rows) {
-      const dueAts = retryDueAts(row.ends.length, row.attempts + 1, now, ctx.backoff, ctx.random, retryAfterMs);
-      let earliest = Infinity;
-      for (const t of dueAts) if (t < earliest) earliest = t;
-      if (earliest > row.createdAt + ctx.maxAgeMs) {
-        ctx.queue.bury(row, disposition, 'expired', now);
-        out.expired += row.ends.length;
-      } else {
-        ctx.queue.retry(row, dueAts, disposition, now);
-        out.retried += row.ends.length;
-      }
+    const expired: RecordResult = { kind: 'dead', reason: 'expired', disposition };
+    for (const s of slices) {
+      const { msg } = s.row;
+      const dueAts = retryDueAts(s.to - s.from, msg.attempts + 1, now, ctx.backoff, ctx.random, retryAfterMs);
+      const expiresAt = msg.createdAt + ctx.maxAgeMs;
+      give(ctx, s, now, (i) => {
+        const dueAt = dueAts[i - s.from]!;
+        if (dueAt > expiresAt) {
+          out.expired++;
+          return expired;
+        }
+        out.retried++;
+        return { kind: 'retry', dueAt, disposition };
+      });
     }
     if (out.retried > 0) ctx.log.failure(now, failureKey(outcome), 'retry', disposition, out.retried);
     if (out.expired > 0) ctx.log.failure(now, 'expired', 'expired', disposition, out.expired);
@@ -77,5 +88,15 @@ export function applyOutcome(
     // after the outcome's own line, so the log reads in cause-and-effect order
     if (change === 'opened') ctx.log.breakerOpened(ctx.breaker.nextProbeAt()! - now);
     if (change === 'recovered') ctx.log.breakerClosed();
+  }
+}
+
+/** Gives each record of the slice its result; the row's outcome goes to the queue once complete. */
+function give(ctx: OutcomeContext, s: BatchSlice<ClaimedRow>, now: number, resultOf: (i: number) => RecordResult): void {
+  let complete = false;
+  for (let i = s.from; i < s.to; i++) complete = s.row.set(i, resultOf(i));
+  if (complete) {
+    s.row.apply(ctx.queue, now);
+    ctx.applied?.(s.row);
   }
 }

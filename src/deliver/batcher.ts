@@ -1,20 +1,18 @@
-// Decides the next request from the rows that are due. Pure.
+// Decides the next request from the claimed records not in a request yet. Pure.
 //
-// - A batch is made of whole rows, in the order they were taken (oldest due first), first fit:
-//   up to --batch-size records and a body of at most --max-batch-bytes. A row that does not fit
-//   waits for the next batch; the first row always goes first, so nothing starves.
-// - A row that alone exceeds a limit (more records than --batch-size, or a body larger than
-//   --max-batch-bytes) is split by the queue into rows that fit (`split`), and those are batched
-//   like any other. Splitting happens only then; in steady state the spool already cuts rows at
-//   both limits, so one row is one request.
-// - A single record larger than --max-batch-bytes cannot be split: it goes alone (the caller
-//   warns once). Nothing else ever produces a body larger than --max-batch-bytes.
+// - A batch is a run of records in the order the rows were taken (oldest due first), each row
+//   from its first record not yet sent: up to --batch-size records and a body of at most
+//   --max-batch-bytes. It takes a row whole or in part; the rest of a row starts the next batch,
+//   which goes on into the following rows. Rows are storage units (up to 100 records even at
+//   --batch-size 1), so one row may be in several requests, and one request may span rows.
+// - A single record larger than --max-batch-bytes goes alone (the caller warns once). Nothing else
+//   ever produces a body larger than --max-batch-bytes.
 // - --min-batch-size / --max-batch-latency (KumoMTA's min_batch_size / max_batch_latency): while
 //   fewer than min-batch-size records are due, wait, but no longer than max-batch-latency after
 //   the oldest of them became due. `flush` (no more records are coming, e.g. --once at the end of
 //   the input, or shutting down) sends what there is at once.
 import type { QueuedMessage } from '../spool/types.js';
-import { bodySize, type BatchFormat } from './batch-body.js';
+import { bodySize, type BatchFormat, type RowSlice } from './batch-body.js';
 
 export interface BatchLimits {
   batchSize: number;
@@ -24,27 +22,39 @@ export interface BatchLimits {
   format: BatchFormat;
 }
 
-export type BatchPlan =
+/** A claimed row with records not in a request yet: records `next`.. of `msg`. */
+export interface PendingRow {
+  readonly msg: QueuedMessage;
+  readonly next: number;
+}
+
+/** Records [from, to) of `row.msg` (`msg` is `row.msg`, for building the body). */
+export interface BatchSlice<R extends PendingRow> extends RowSlice {
+  row: R;
+  msg: QueuedMessage;
+}
+
+export type BatchPlan<R extends PendingRow> =
   | {
       kind: 'send';
-      rows: QueuedMessage[];
+      /** in body order; every slice but the last ends its row */
+      slices: BatchSlice<R>[];
       records: number;
       bodyBytes: number;
       /** one record larger than maxBatchBytes, sent alone */
       oversized: boolean;
     }
-  | { kind: 'split'; row: QueuedMessage; cuts: number[] }
   | { kind: 'wait'; until: number }
   | { kind: 'idle' };
 
-export function planBatch(pending: readonly QueuedMessage[], limits: BatchLimits, now: number, flush = false): BatchPlan {
+export function planBatch<R extends PendingRow>(pending: readonly R[], limits: BatchLimits, now: number, flush = false): BatchPlan<R> {
   if (pending.length === 0) return { kind: 'idle' };
   const { batchSize, maxBatchBytes, format } = limits;
   const head = pending[0]!;
-  const headCount = head.ends.length;
-  if (headCount > batchSize || bodySize(headCount, head.body.length, format) > maxBatchBytes) {
-    if (headCount > 1) return { kind: 'split', row: head, cuts: splitPoints(head, limits) };
-    return { kind: 'send', rows: [head], records: 1, bodyBytes: head.body.length, oversized: true };
+  const headBytes = head.msg.ends[head.next]! - offsetOf(head.msg, head.next);
+  if (bodySize(1, headBytes, format) > maxBatchBytes) {
+    const slice = { row: head, msg: head.msg, from: head.next, to: head.next + 1 };
+    return { kind: 'send', slices: [slice], records: 1, bodyBytes: headBytes, oversized: true };
   }
 
   if (!flush && limits.minBatchSize > 1) {
@@ -52,9 +62,10 @@ export function planBatch(pending: readonly QueuedMessage[], limits: BatchLimits
     let dueBytes = 0;
     let oldest = Infinity;
     for (const r of pending) {
-      due += r.ends.length;
-      dueBytes += r.body.length;
-      if (r.dueAt < oldest) oldest = r.dueAt;
+      const n = r.msg.ends.length;
+      due += n - r.next;
+      dueBytes += r.msg.ends[n - 1]! - offsetOf(r.msg, r.next);
+      if (r.msg.dueAt < oldest) oldest = r.msg.dueAt;
     }
     const until = oldest + limits.maxBatchLatencyMs;
     // A request already full by bytes goes now: waiting could not make it bigger.
@@ -62,42 +73,31 @@ export function planBatch(pending: readonly QueuedMessage[], limits: BatchLimits
     if (due < limits.minBatchSize && now < until && !fullByBytes) return { kind: 'wait', until };
   }
 
-  const rows: QueuedMessage[] = [];
+  const slices: BatchSlice<R>[] = [];
   let records = 0;
   let bytes = 0;
   for (const row of pending) {
-    const n = row.ends.length;
-    if (records + n > batchSize || bodySize(records + n, bytes + row.body.length, format) > maxBatchBytes) continue;
-    rows.push(row);
-    records += n;
-    bytes += row.body.length;
-    if (records >= batchSize) break;
-  }
-  return { kind: 'send', rows, records, bodyBytes: bodySize(records, bytes, format), oversized: false };
-}
-
-/** Where to cut a row so that every piece fits the limits (a lone oversized record excepted). */
-export function splitPoints(row: Pick<QueuedMessage, 'ends'>, limits: Pick<BatchLimits, 'batchSize' | 'maxBatchBytes' | 'format'>): number[] {
-  const cuts: number[] = [];
-  let count = 0;
-  let bytes = 0;
-  let prev = 0;
-  for (let i = 0; i < row.ends.length; i++) {
-    const len = row.ends[i]! - prev;
-    prev = row.ends[i]!;
-    if (count > 0 && (count + 1 > limits.batchSize || bodySize(count + 1, bytes + len, limits.format) > limits.maxBatchBytes)) {
-      cuts.push(i);
-      count = 0;
-      bytes = 0;
+    const { msg } = row;
+    const n = msg.ends.length;
+    const from = row.next;
+    const start = offsetOf(msg, from);
+    let to = n;
+    // The rest of the row at once when it fits, else as many records as fit.
+    if (records + (n - from) > batchSize || bodySize(records + n - from, bytes + msg.ends[n - 1]! - start, format) > maxBatchBytes) {
+      to = from;
+      while (to < n && records + (to - from) < batchSize && bodySize(records + (to - from) + 1, bytes + msg.ends[to]! - start, format) <= maxBatchBytes) to++;
     }
-    count++;
-    bytes += len;
+    if (to > from) {
+      slices.push({ row, msg, from, to });
+      records += to - from;
+      bytes += offsetOf(msg, to) - start;
+    }
+    if (to < n || records >= batchSize) break;
   }
-  return cuts;
+  return { kind: 'send', slices, records, bodyBytes: bodySize(records, bytes, format), oversized: false };
 }
 
-export function recordCount(rows: readonly Pick<QueuedMessage, 'ends'>[]): number {
-  let n = 0;
-  for (const r of rows) n += r.ends.length;
-  return n;
+/** Where record `i` of a row starts in its body. */
+function offsetOf(msg: Pick<QueuedMessage, 'ends'>, i: number): number {
+  return i === 0 ? 0 : msg.ends[i - 1]!;
 }

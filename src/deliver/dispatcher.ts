@@ -1,7 +1,8 @@
-// The delivery loop for one endpoint: takes due rows from the queue, batches them (batcher.ts),
-// POSTs them with up to `concurrency` requests in flight, and applies each outcome to the queue
-// (apply-outcome.ts). Rows already older than max age when taken are buried as 'expired'
-// without a request.
+// The delivery loop for one endpoint: takes due rows from the queue, batches their records
+// (batcher.ts: a request may carry part of a row or span rows), POSTs them with up to
+// `concurrency` requests in flight, gives each record its result, and settles each row with the
+// queue once all its records have one (apply-outcome.ts, claimed-row.ts). Rows already older than
+// max age when taken go to the dead letters as 'expired' without a request.
 // The endpoint breaker throttles a receiver that is down to one probe request per interval.
 // Nothing here reads the real time: the clock and random source are injected.
 import type { QueuedMessage } from '../spool/types.js';
@@ -10,13 +11,14 @@ import { errorMessage } from '../util/errors.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { formatBytes, formatDuration } from '../config/units.js';
 import type { HttpOutcome } from './http-client.js';
-import type { QueuePort } from './queue-port.js';
+import type { QueuePort, RecordResult } from './queue-port.js';
 import type { PolicyOverrides } from './policy.js';
 import { DEFAULT_MAX_AGE_MS, DEFAULT_RETRY_INTERVAL_MS } from './backoff.js';
 import { EndpointBreaker, type BreakerOptions } from './endpoint-breaker.js';
-import { bodyFromRows, type BatchFormat } from './batch-body.js';
+import { bodyFromSlices, type BatchFormat } from './batch-body.js';
 import { HeaderBuilder, eventIdsOf, type HeaderItem } from './headers.js';
-import { planBatch, recordCount, type BatchLimits } from './batcher.js';
+import { planBatch, type BatchLimits, type BatchSlice } from './batcher.js';
+import { ClaimedRow } from './claimed-row.js';
 import { OutcomeLog } from './outcome-log.js';
 import { applyOutcome, type OutcomeContext } from './apply-outcome.js';
 import { Waker } from './waker.js';
@@ -80,7 +82,12 @@ export class Dispatcher {
   private readonly headers: HeaderBuilder;
   private readonly log: OutcomeLog;
   private readonly listeners = new Set<() => void>();
-  private pending: QueuedMessage[] = [];
+  /** claimed rows with records not in a request yet, in the order taken */
+  private pending: ClaimedRow[] = [];
+  /** claimed rows without their outcome yet (waiting, in flight, or both) */
+  private readonly open = new Set<ClaimedRow>();
+  /** records of `pending` not in a request yet */
+  private waiting = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private counts = { delivered: 0, retried: 0, dead: 0, expired: 0, requests: 0, records: 0 };
   private lastError: string | null = null;
@@ -127,6 +134,7 @@ export class Dispatcher {
       maxAgeMs: this.o.maxAgeMs,
       breaker: this.breaker,
       log: this.log,
+      applied: (row) => this.open.delete(row),
     };
   }
 
@@ -150,7 +158,9 @@ export class Dispatcher {
   /**
    * Takes nothing new and waits for requests in flight, up to `timeoutMs` of the clock. Requests
    * still running then are abandoned: their outcome is ignored and their rows stay queued (they
-   * go out on the next run). Resolves with how many were abandoned.
+   * go out on the next run). So does a row some of whose records were never sent, or had no
+   * result: a row is settled only whole, so it goes out whole again (at-least-once).
+   * Resolves with how many were abandoned.
    */
   async stop(opts: { timeoutMs?: number } = {}): Promise<{ abandonedRequests: number }> {
     this.stopping = true;
@@ -163,8 +173,13 @@ export class Dispatcher {
       ac.abort();
     }
     const abandonedRequests = this.inFlight.size;
+    this.abandoned = true;
+    // Rows sent in part: what is known is written, the rest stays queued as it was, so a clean
+    // stop sends nothing twice. Rows not started need nothing: they are simply not claimed after.
+    const now = this.o.clock.now();
+    for (const row of this.open) if (row.started) row.applyPartial(this.o.queue, now);
+    this.open.clear();
     if (abandonedRequests > 0) {
-      this.abandoned = true;
       this.o.logger.warn('stopped with requests still in flight; their records stay queued for the next run', {
         requests: abandonedRequests,
         records: this.counts.records,
@@ -182,7 +197,7 @@ export class Dispatcher {
       expired: c.expired,
       inFlightRequests: c.requests,
       inFlightRecords: c.records,
-      waitingRecords: recordCount(this.pending),
+      waitingRecords: this.waiting,
       lastError: this.lastError,
       endpoint: this.breaker.state,
     };
@@ -232,26 +247,25 @@ export class Dispatcher {
       const probeAt = this.breaker.nextProbeAt();
       return probeAt === null ? null : Math.min(MAX_PAUSE_MS, Math.max(1, probeAt - now));
     }
-    const waiting = recordCount(this.pending);
-    if (waiting < batchSize) {
-      let expired = 0;
-      for (const row of queue.takeDue(batchSize - waiting, now)) {
-        if (now > row.createdAt + maxAgeMs) {
-          const disposition = row.disposition ?? `not delivered within --max-age ${formatDuration(maxAgeMs)}`;
-          queue.bury(row, disposition, 'expired', now);
-          this.counts.expired += row.ends.length;
-          this.log.failure(now, 'expired', 'expired', disposition, row.ends.length);
+    // Whole rows until a batch's worth of records waits (takeDue stops before a row that would
+    // pass the limit, but that row may still fill the batch in part).
+    let expired = 0;
+    while (this.waiting < batchSize) {
+      const rows = queue.takeDue(batchSize - this.waiting, now);
+      if (rows.length === 0) break;
+      for (const msg of rows) {
+        if (now > msg.createdAt + maxAgeMs) {
+          this.expire(msg, now);
           expired++;
         } else {
+          const row = new ClaimedRow(msg);
           this.pending.push(row);
+          this.open.add(row);
+          this.waiting += msg.ends.length;
         }
       }
-      if (expired > 0) {
-        this.changed();
-        // Burying is progress: more rows may be due behind the expired ones.
-        if (this.pending.length === 0) return 0;
-      }
     }
+    if (expired > 0) this.changed();
     const plan = planBatch(this.pending, this.limits, now, this.flushing);
     switch (plan.kind) {
       case 'idle': {
@@ -261,10 +275,6 @@ export class Dispatcher {
       }
       case 'wait':
         return Math.min(MAX_PAUSE_MS, Math.max(1, plan.until - now));
-      case 'split':
-        this.pending = this.pending.filter((r) => r !== plan.row);
-        queue.split(plan.row, plan.cuts);
-        return 0;
       case 'send':
         if (plan.oversized) {
           this.log.once('oversized', 'a record is larger than --max-batch-bytes; it is sent alone', {
@@ -272,18 +282,31 @@ export class Dispatcher {
             maxBatchBytes: this.o.maxBatchBytes,
           });
         }
-        this.pending = this.pending.filter((r) => !plan.rows.includes(r));
-        this.send(plan.rows, plan.records, now);
+        for (const sl of plan.slices) sl.row.next = sl.to;
+        while (this.pending.length > 0 && this.pending[0]!.unsent === 0) this.pending.shift();
+        this.waiting -= plan.records;
+        this.send(plan.slices, plan.records, now);
         return 0;
     }
   }
 
-  private send(rows: QueuedMessage[], records: number, now: number): void {
+  /** A row already older than max age when taken goes to the dead letters without a request. */
+  private expire(msg: QueuedMessage, now: number): void {
+    const { maxAgeMs } = this.o;
+    const n = msg.ends.length;
+    const disposition = msg.disposition ?? `not delivered within --max-age ${formatDuration(maxAgeMs)}`;
+    const dead: RecordResult = { kind: 'dead', reason: 'expired', disposition };
+    this.o.queue.settle(msg, new Array<RecordResult>(n).fill(dead), now);
+    this.counts.expired += n;
+    this.log.failure(now, 'expired', 'expired', disposition, n);
+  }
+
+  private send(slices: BatchSlice<ClaimedRow>[], records: number, now: number): void {
     const isProbe = this.breaker.begin(now);
-    const ids = eventIdsOf(rows);
+    const ids = eventIdsOf(slices);
     let attempt = 1;
-    for (const r of rows) attempt = Math.max(attempt, r.attempts + 1);
-    const { body } = bodyFromRows(rows, this.o.batchFormat);
+    for (const sl of slices) attempt = Math.max(attempt, sl.msg.attempts + 1);
+    const { body } = bodyFromSlices(slices, this.o.batchFormat);
     const headers = this.headers.build(ids, attempt, now, this.o.batchFormat);
     const idHeader = headers['loghook-event-ids'];
     if (idHeader && idHeader.length > BIG_ID_HEADER) {
@@ -302,7 +325,7 @@ export class Dispatcher {
         this.counts.requests--;
         this.counts.records -= records;
         try {
-          const r = applyOutcome(this.ctx, rows, records, outcome, isProbe, this.o.clock.now());
+          const r = applyOutcome(this.ctx, slices, records, outcome, isProbe, this.o.clock.now());
           this.counts.delivered += r.delivered;
           this.counts.retried += r.retried;
           this.counts.dead += r.dead;

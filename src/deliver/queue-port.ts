@@ -1,43 +1,34 @@
 // What the dispatcher needs from the durable queue. src/spool implements it on SQLite; tests use
 // an in-memory fake. All times are ms since the epoch from the injected clock.
 //
-// A row (QueuedMessage) holds 1..N records. The dispatcher only ever sends whole rows: it
-// combines several rows into one request, and asks the queue to `split` a row that alone is
-// larger than one request may be (more than --batch-size records or --max-batch-bytes bytes,
-// e.g. after the operator lowered them). So every outcome applies to whole rows.
-import type { QueuedMessage } from '../spool/types.js';
+// A row (QueuedMessage) holds 1..N records and is a unit of storage only. A request carries a
+// range of records: part of a row, a whole row, or records of several rows. So a row may be in
+// several requests at once; when every one of its records has a result, the dispatcher gives the
+// row's outcome in one call (`ack` when all were delivered, else `settle`).
+import type { QueuedMessage, RecordResult } from '../spool/types.js';
+
+export type { RecordResult };
 
 export interface QueuePort {
   /**
    * Claims rows due at `now` (dueAt <= now), oldest due first, whole rows, adding rows while the
    * total stays within `maxRecords` records (but always at least one row if any is due).
-   * Claimed rows are not returned again by this process until acked, retried, buried or split.
+   * Claimed rows are not returned again by this process until acked or settled.
    */
   takeDue(maxRecords: number, now: number): QueuedMessage[];
 
   /** Earliest dueAt of an unclaimed row, or null when there is none. */
   nextDueAt(): number | null;
 
-  /** The rows were delivered: remove them (the queue may buffer this and commit in groups). */
+  /** Every record of these rows was delivered: remove them (the queue may buffer this and commit in groups). */
   ack(rowIds: number[]): void;
 
   /**
-   * A transient failure: reschedule each record of `msg` at its own due time (`dueAts[i]` for
-   * record i), with attempts = msg.attempts + 1 and this disposition. The queue scatters the row
-   * into one row per record. The rows become unclaimed.
+   * The outcome of a claimed row, one result per record in record order: the row goes; a record
+   * to retry is queued again on its own, due at its `dueAt`, with attempts = msg.attempts + 1 and
+   * its disposition; a dead record goes to the dead letters; a delivered record just goes.
    */
-  retry(msg: QueuedMessage, dueAts: number[], disposition: string, now: number): void;
-
-  /** A final failure or expiry: move every record of `msg` to the dead letters. */
-  bury(msg: QueuedMessage, disposition: string, reason: 'final' | 'expired', now: number): void;
-
-  /**
-   * Replaces a claimed row by consecutive rows starting at the record indexes `cuts` (ascending,
-   * each in 1..n-1): cuts [40, 80] on a row of 100 gives rows of records 0-39, 40-79 and 80-99.
-   * The new rows keep createdAt, attempts, dueAt and disposition, and are unclaimed.
-   * Only used when a row alone exceeds the request limits.
-   */
-  split(msg: QueuedMessage, cuts: number[]): void;
+  settle(msg: QueuedMessage, results: RecordResult[], now: number): void;
 
   /** The endpoint's health for `status`: called on changes and at most about once a second. */
   noteEndpoint(url: string, what: { error?: string; ok?: boolean }, now: number): void;

@@ -1,5 +1,6 @@
-// Turns batches of lines into queue chunks and commits them with the checkpoint. A chunk holds
-// the kept records of one segment, up to a record count and the body limit. Kept records are
+// Turns batches of lines into queue chunks and commits them with the checkpoint. A chunk (a queue
+// row) holds kept records of one segment, up to a record count and the body limit; requests take
+// records from rows whole or in part. Kept records are
 // copied at once, run by run, into an arena buffer (chunk bodies are slices of it), so the decode
 // buffers can be reused as soon as a batch is handled. Commits happen when enough is pending,
 // when the reader is caught up, and on a timer: never with a checkpoint ahead of the records.

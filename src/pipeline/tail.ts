@@ -84,7 +84,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     let tailer: Tailer | null = null;
     const enqueuer = new Enqueuer({
       selection: hookSelection(o.filter),
-      chunkRecords: o.batchSize,
+      chunkRecords: Math.max(o.batchSize, 100),
       chunkBytes: o.maxBatchBytes,
       commitRecords: Math.max(2000, o.batchSize * o.concurrency),
       logger: log,

@@ -40,32 +40,25 @@ export class DeadLetterTable {
   }
 
   /**
-   * One dead letter per record of `msg` (inside the caller's transaction). `attempts` counts the
-   * attempt that got the final status; an expired message is buried without a new attempt.
+   * Record `i` of `msg` as a dead letter (inside the caller's transaction). `attempts` counts the
+   * attempt that got the final status; an expired record is buried without a new attempt.
    */
-  bury(msg: QueuedMessage, disposition: string | null, reason: 'final' | 'expired', now: number, delta: StatsDelta): void {
-    const attempts = msg.attempts + (reason === 'final' ? 1 : 0);
-    let start = 0;
-    for (let i = 0; i < msg.lines.length; i++) {
-      const end = msg.ends[i]!;
-      const line = msg.lines[i]!;
-      const record = msg.body.subarray(start, end);
-      this.insertStmt.run(
-        `${msg.segmentKey}-${line}`,
-        msg.segmentKey,
-        msg.stream,
-        msg.segment,
-        line,
-        msg.createdAt,
-        now,
-        attempts,
-        disposition,
-        reason,
-        record,
-      );
-      start = end;
-    }
-    delta.dead += msg.lines.length;
+  bury(msg: QueuedMessage, i: number, disposition: string | null, reason: 'final' | 'expired', now: number, delta: StatsDelta): void {
+    const line = msg.lines[i]!;
+    this.insertStmt.run(
+      `${msg.segmentKey}-${line}`,
+      msg.segmentKey,
+      msg.stream,
+      msg.segment,
+      line,
+      msg.createdAt,
+      now,
+      msg.attempts + (reason === 'final' ? 1 : 0),
+      disposition,
+      reason,
+      msg.body.subarray(i === 0 ? 0 : msg.ends[i - 1]!, msg.ends[i]!),
+    );
+    delta.dead += 1;
   }
 
   list(sel: DeadSelector & { limit?: number }): DeadLetter[] {

@@ -1,26 +1,14 @@
-// Delivery outcomes (ack, retry, split, bury) wait in memory and are written by the next commit
-// or flush: at ~1,500 requests/s an fsync per outcome would cost more than the delivery itself. A
-// row stays claimed until its outcome is on disk; a crash before that resends it (at-least-once).
+// Delivery outcomes (ack, settle) wait in memory and are written by the next commit or flush: at
+// thousands of requests/s an fsync per outcome would cost more than the delivery itself. A row
+// stays claimed until its outcome is on disk; a crash before that resends it (at-least-once).
 import type { DeadLetterTable } from './dead-letters.js';
 import type { MessageTable, RowKey } from './message-table.js';
 import type { StatsDelta } from './stats.js';
-import type { QueuedMessage } from './types.js';
+import type { QueuedMessage, RecordResult } from './types.js';
 
-interface Retry {
+interface Settlement {
   msg: QueuedMessage;
-  dueAts: number[];
-  disposition: string;
-}
-
-interface Split {
-  msg: QueuedMessage;
-  cuts: number[];
-}
-
-interface Burial {
-  msg: QueuedMessage;
-  disposition: string | null;
-  reason: 'final' | 'expired';
+  results: readonly RecordResult[];
   now: number;
 }
 
@@ -28,15 +16,13 @@ interface Burial {
 export interface AppliedOutcomes {
   /** rows whose outcome is now on disk */
   released: number[];
-  /** rows the outcomes made claimable (retried in place, scattered, split), at these keys */
+  /** rows the outcomes made claimable (records to retry), at these keys */
   claimable: RowKey[];
 }
 
 export class Outcomes {
   private acks: number[] = [];
-  private retries: Retry[] = [];
-  private splits: Split[] = [];
-  private burials: Burial[] = [];
+  private settlements: Settlement[] = [];
 
   constructor(
     private readonly messages: MessageTable,
@@ -47,28 +33,14 @@ export class Outcomes {
     for (const id of rowIds) this.acks.push(id);
   }
 
-  retry(msg: QueuedMessage, dueAts: number[], disposition: string): void {
+  settle(msg: QueuedMessage, results: readonly RecordResult[], now: number): void {
     const n = msg.lines.length;
-    if (dueAts.length !== n) {
-      throw new RangeError(`retry of row ${msg.rowId}: ${dueAts.length} due times for ${n} records`);
-    }
-    this.retries.push({ msg, dueAts, disposition });
-  }
-
-  split(msg: QueuedMessage, cuts: number[]): void {
-    const n = msg.lines.length;
-    if (cuts.some((c, i) => !Number.isInteger(c) || c < 1 || c >= n || (i > 0 && c <= cuts[i - 1]!))) {
-      throw new RangeError(`split of row ${msg.rowId} (${n} records): cuts ${cuts.join(',')} are not ascending in 1..${n - 1}`);
-    }
-    this.splits.push({ msg, cuts });
-  }
-
-  bury(msg: QueuedMessage, disposition: string | null, reason: 'final' | 'expired', now: number): void {
-    this.burials.push({ msg, disposition, reason, now });
+    if (results.length !== n) throw new RangeError(`settle of row ${msg.rowId}: ${results.length} results for ${n} records`);
+    this.settlements.push({ msg, results, now });
   }
 
   hasPending(): boolean {
-    return this.acks.length > 0 || this.retries.length > 0 || this.splits.length > 0 || this.burials.length > 0;
+    return this.acks.length > 0 || this.settlements.length > 0;
   }
 
   /** Writes every buffered outcome; call inside a transaction, then `settle()` once it committed. */
@@ -80,83 +52,84 @@ export class Outcomes {
       if (gone !== undefined) subtract(delta, gone);
       released.push(id);
     }
-    for (const r of this.retries) {
-      released.push(r.msg.rowId);
-      if (r.msg.lines.length === 1) {
-        if (this.messages.reschedule(r.msg.rowId, r.dueAts[0]!, r.disposition, r.msg.body)) {
-          claimable.push({ dueAt: r.dueAts[0]!, id: r.msg.rowId });
-        }
-      } else {
-        const bounds = Array.from({ length: r.msg.lines.length + 1 }, (_, i) => i);
-        claimable.push(...this.replace(r.msg, bounds, r.dueAts, r.msg.attempts + 1, r.disposition, delta, true));
-      }
-    }
-    for (const { msg, cuts } of this.splits) {
-      released.push(msg.rowId);
-      const bounds = [0, ...cuts, msg.lines.length];
-      const dueAts = bounds.slice(1).map(() => msg.dueAt);
-      claimable.push(...this.replace(msg, bounds, dueAts, msg.attempts, msg.disposition, delta, false));
-    }
-    for (const b of this.burials) {
-      released.push(b.msg.rowId);
-      const gone = this.messages.remove(b.msg.rowId);
-      if (gone === undefined) continue;
-      subtract(delta, gone);
-      this.dead.bury(b.msg, b.disposition, b.reason, b.now, delta);
+    for (const s of this.settlements) {
+      released.push(s.msg.rowId);
+      this.settleRow(s, delta, claimable);
     }
     return { released, claimable };
   }
 
-  settle(): void {
+  /** Forgets the outcomes written (the transaction committed). */
+  settled(): void {
     this.acks = [];
-    this.retries = [];
-    this.splits = [];
-    this.burials = [];
+    this.settlements = [];
   }
 
   /**
-   * Replaces a row by rows of consecutive records: piece i holds records bounds[i]..bounds[i+1]-1
-   * and is due at dueAts[i]. A retried row becomes one row per record (one poison record cannot
-   * hold its neighbours back); a split cuts a row too large for one request. created_at is kept:
-   * max age still counts from when the records were first queued.
-   * With `inline` (a retry) the pieces carry their bytes in SQLite, so that records which may be
-   * retried for days never hold a body file; a split's pieces, due now like the row they replace,
-   * point into the same body file (no copy).
+   * Removes the row; delivered records just go, dead ones become dead letters, and each record to
+   * retry becomes a row of its own (one poison record cannot hold its neighbours back) due at its
+   * own time, with attempts + 1 and created_at kept (max age still counts from when it was first
+   * queued). Its bytes go inline: a record that may be retried for days never pins a body file.
+   * A lone record to retry is updated in place instead of deleted and inserted again.
    */
-  private replace(
-    msg: QueuedMessage,
-    bounds: number[],
-    dueAts: number[],
-    attempts: number,
-    disposition: string | null,
-    delta: StatsDelta,
-    inline: boolean,
-  ): RowKey[] {
-    const gone = this.messages.remove(msg.rowId);
-    if (gone === undefined) return [];
-    const keys: RowKey[] = [];
-    for (let p = 0; p + 1 < bounds.length; p++) {
-      const first = bounds[p]!;
-      const last = bounds[p + 1]!;
-      const start = first === 0 ? 0 : msg.ends[first - 1]!;
-      const ends = msg.ends.slice(first, last).map((e) => e - start);
-      const at = inline || gone.fileId === null ? null : { fileId: gone.fileId, offset: gone.fileOffset! + start };
-      const id = this.messages.insert({
-        stream: msg.stream,
-        segment: msg.segment,
-        segmentKey: msg.segmentKey,
-        lines: msg.lines.subarray(first, last),
-        ends,
-        body: msg.body.subarray(start, msg.ends[last - 1]!),
-        createdAt: msg.createdAt,
-        dueAt: dueAts[p]!,
-        attempts,
-        disposition,
-      }, at);
-      keys.push({ dueAt: dueAts[p]!, id });
+  private settleRow({ msg, results, now }: Settlement, delta: StatsDelta, claimable: RowKey[]): void {
+    const only = results[0]!;
+    if (results.length === 1 && only.kind === 'retry') {
+      if (this.messages.reschedule(msg.rowId, only.dueAt, only.disposition, msg.body)) {
+        claimable.push({ dueAt: only.dueAt, id: msg.rowId });
+      }
+      return;
     }
-    delta.rows += keys.length - 1;
-    return keys;
+    const gone = this.messages.remove(msg.rowId);
+    if (gone === undefined) return;
+    subtract(delta, gone);
+    let start = 0;
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
+      const end = msg.ends[i]!;
+      if (r.kind === 'retry') {
+        this.keep(msg, i, i + 1, start, { dueAt: r.dueAt, attempts: msg.attempts + 1, disposition: r.disposition }, delta, claimable);
+      } else if (r.kind === 'dead') {
+        this.dead.bury(msg, i, r.disposition, r.reason, now, delta);
+      } else if (r.kind === 'unsent') {
+        // a run of records not tried stays together, as it was
+        let j = i + 1;
+        while (j < results.length && results[j]!.kind === 'unsent') j++;
+        this.keep(msg, i, j, start, { dueAt: msg.dueAt, attempts: msg.attempts, disposition: msg.disposition }, delta, claimable);
+        start = msg.ends[j - 1]!;
+        i = j - 1;
+        continue;
+      }
+      start = end;
+    }
+  }
+
+  /** Records [from, to) of `msg` (their bytes start at `start`) as a row of their own, inline. */
+  private keep(
+    msg: QueuedMessage,
+    from: number,
+    to: number,
+    start: number,
+    as: { dueAt: number; attempts: number; disposition: string | null },
+    delta: StatsDelta,
+    claimable: RowKey[],
+  ): void {
+    const end = msg.ends[to - 1]!;
+    const ends = Uint32Array.from(msg.ends.subarray(from, to), (e) => e - start);
+    const id = this.messages.insert({
+      stream: msg.stream,
+      segment: msg.segment,
+      segmentKey: msg.segmentKey,
+      lines: msg.lines.subarray(from, to),
+      ends,
+      body: msg.body.subarray(start, end),
+      createdAt: msg.createdAt,
+      ...as,
+    });
+    delta.rows += 1;
+    delta.records += to - from;
+    delta.bytes += end - start;
+    claimable.push({ dueAt: as.dueAt, id });
   }
 }
 

@@ -20,7 +20,7 @@ import { QUEUE_FILE } from './schema.js';
 import { stateError, type Db } from './sqlite.js';
 import { StatsDelta, StatsTable, type Stats } from './stats.js';
 import type { ChunkInput, CheckpointDetail, DeadLetter, DeadSelector } from './types.js';
-import type { EndpointState, QueueCounts, QueueStatus, QueuedMessage } from './types.js';
+import type { EndpointState, QueueCounts, QueueStatus, QueuedMessage, RecordResult } from './types.js';
 
 export interface SpoolOptions {
   stateDir: string;
@@ -138,34 +138,20 @@ export class Spool {
     });
   }
 
+  /** The rows were delivered: they go with the next commit or flush. */
   ack(rowIds: number[]): void {
     this.writer();
     this.outcomes.ack(rowIds);
   }
 
   /**
-   * One more attempt, due at dueAts[i] for record i. A row of several records is split into one
-   * row per record. `now` is not needed: the due times carry all the timing.
+   * The outcome of every record of a claimed row, in record order, written with the next commit
+   * or flush: the row goes; a record to retry becomes a row of its own due at its own time
+   * (attempts + 1), a dead record a dead letter, a delivered record just goes.
    */
-  retry(msg: QueuedMessage, dueAts: number[], disposition: string, _now: number): void {
+  settle(msg: QueuedMessage, results: readonly RecordResult[], now: number): void {
     this.writer();
-    this.outcomes.retry(msg, dueAts, disposition);
-  }
-
-  /**
-   * Replaces a claimed row too large for one request by rows starting at the record indexes
-   * `cuts`, keeping due time, attempts and disposition. Written at once (it is rare, and the
-   * dispatcher wants the pieces right away), with any other buffered outcome.
-   */
-  split(msg: QueuedMessage, cuts: number[]): void {
-    this.writer();
-    this.outcomes.split(msg, cuts);
-    this.flush();
-  }
-
-  bury(msg: QueuedMessage, disposition: string | null, reason: 'final' | 'expired', now: number): void {
-    this.writer();
-    this.outcomes.bury(msg, disposition, reason, now);
+    this.outcomes.settle(msg, results, now);
   }
 
   noteEndpoint(url: string, note: EndpointNote, now: number): void {
@@ -285,7 +271,7 @@ export class Spool {
     const { rows, applied, emptied, counters } = result;
     // Committed: now the bookkeeping in memory may follow, and emptied files may go.
     this.counters = counters;
-    this.outcomes.settle();
+    this.outcomes.settled();
     this.endpointTable.settle();
     for (const id of applied.released) claims.release(id);
     for (const key of applied.claimable) {

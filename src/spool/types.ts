@@ -1,9 +1,11 @@
 // The durable queue's contract. src/spool/ is the only module that knows the storage engine
 // (SQLite via better-sqlite3); everything else speaks these types.
 //
-// A *message row* holds 1..N records that were read together (a chunk). Fresh rows hold up to
-// --batch-size records so that in steady state one row is one request; a row that fails
-// transiently is scattered into one row per record, each with its own (jittered) due time.
+// A *message row* holds 1..N records that were read together (a chunk): a unit of storage, not
+// of delivery. The dispatcher sends ranges of records, parts of a row or several rows per request,
+// and once every record of a row has its result it settles the row in one call: delivered records
+// go, a record to retry becomes a row of its own with its own (jittered) due time, a dead one a
+// dead letter.
 
 /** One record's identity, derived from its position: stable across retries and restarts. */
 export interface RecordPosition {
@@ -45,6 +47,16 @@ export interface QueuedMessage {
   /** "503 Service Unavailable: <body, truncated>" or a transport error; null before any attempt */
   disposition: string | null;
 }
+
+/** The outcome of one record of a settled row. */
+export type RecordResult =
+  | { kind: 'delivered' }
+  /** one more attempt, not before `dueAt` */
+  | { kind: 'retry'; dueAt: number; disposition: string }
+  /** no more attempts: a final status ('final') or older than --max-age ('expired') */
+  | { kind: 'dead'; reason: 'final' | 'expired'; disposition: string }
+  /** not tried (a stop came first): stays queued as it was, same attempts and due time */
+  | { kind: 'unsent' };
 
 export interface DeadLetter {
   id: number;

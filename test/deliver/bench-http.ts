@@ -53,7 +53,7 @@ async function clientCase(url: string, batch: number, conc: number, seconds: num
   const worker = async () => {
     while (Date.now() < stopAt) {
       const body = bodyFromRows([row], 'array').body;
-      const out = await client.post(body, hb.build(eventIdsOf([row]), 1, Date.now(), 'array'));
+      const out = await client.post(body, hb.build(eventIdsOf([{ msg: row, from: 0, to: row.lines.length }]), 1, Date.now(), 'array'));
       if (out.kind === 'response' && out.status === 200) requests++;
       else failures++;
     }
@@ -83,9 +83,7 @@ async function dispatcherCase(url: string, batch: number, conc: number, seconds:
     },
     nextDueAt: () => 0,
     ack: (ids) => void (acked += ids.length * batch),
-    retry: () => { throw new Error('unexpected retry'); },
-    bury: () => { throw new Error('unexpected bury'); },
-    split: () => { throw new Error('unexpected split'); },
+    settle: () => { throw new Error('unexpected settle'); },
     noteEndpoint: () => undefined,
   };
   const client = new HttpClient({ url, connections: conc });

@@ -1,7 +1,7 @@
-// An in-memory QueuePort with the semantics src/deliver/queue-port.ts documents (retry scatters
-// a row into one row per record; split keeps everything but the claim). Records every call.
+// An in-memory QueuePort with the semantics src/deliver/queue-port.ts documents (settle removes
+// the row; each record to retry becomes a row of its own). Records every call.
 import type { QueuedMessage } from '../../src/spool/types.js';
-import type { QueuePort } from '../../src/deliver/queue-port.js';
+import type { QueuePort, RecordResult } from '../../src/deliver/queue-port.js';
 
 export interface Dead {
   eventId: string;
@@ -11,6 +11,7 @@ export interface Dead {
   attempts: number;
 }
 
+/** The records a settle retried (one entry per settle that retried any). */
 export interface RetryCall {
   rowId: number;
   eventIds: string[];
@@ -19,13 +20,20 @@ export interface RetryCall {
   attempts: number;
 }
 
+export interface SettleCall {
+  rowId: number;
+  eventIds: string[];
+  results: RecordResult[];
+}
+
 export class FakeQueue implements QueuePort {
   rows = new Map<number, QueuedMessage>();
   claimed = new Set<number>();
   delivered: string[] = [];
   dead: Dead[] = [];
   retries: RetryCall[] = [];
-  splits: { rowId: number; cuts: number[] }[] = [];
+  acks: number[][] = [];
+  settles: SettleCall[] = [];
   endpointNotes: { url: string; what: { error?: string; ok?: boolean }; now: number }[] = [];
   private nextRowId = 1;
   private nextLine = 0;
@@ -80,58 +88,51 @@ export class FakeQueue implements QueuePort {
   }
 
   ack(rowIds: number[]): void {
+    this.acks.push(rowIds);
     for (const id of rowIds) {
       const r = this.take(id);
       this.delivered.push(...ids(r));
     }
   }
 
-  retry(msg: QueuedMessage, dueAts: number[], disposition: string, _now: number): void {
+  /** event ids a stop left queued untried */
+  readonly unsent: string[] = [];
+
+  settle(msg: QueuedMessage, results: RecordResult[], _now: number): void {
+    if (results.length !== msg.ends.length) throw new Error(`fake queue: ${results.length} results for row ${msg.rowId} of ${msg.ends.length}`);
     this.take(msg.rowId);
-    this.retries.push({ rowId: msg.rowId, eventIds: ids(msg), dueAts, disposition, attempts: msg.attempts + 1 });
-    for (let i = 0; i < msg.ends.length; i++) {
+    const eventIds = ids(msg);
+    this.settles.push({ rowId: msg.rowId, eventIds, results });
+    const retry: RetryCall = { rowId: msg.rowId, eventIds: [], dueAts: [], disposition: '', attempts: msg.attempts + 1 };
+    results.forEach((r, i) => {
       const start = i === 0 ? 0 : msg.ends[i - 1]!;
       const body = msg.body.subarray(start, msg.ends[i]!);
-      const row: QueuedMessage = {
-        ...msg,
-        rowId: this.nextRowId++,
-        lines: Uint32Array.of(msg.lines[i]!),
-        body,
-        ends: Uint32Array.of(body.length),
-        attempts: msg.attempts + 1,
-        dueAt: dueAts[i]!,
-        disposition,
-      };
-      this.rows.set(row.rowId, row);
-    }
-  }
-
-  bury(msg: QueuedMessage, disposition: string, reason: 'final' | 'expired', _now: number): void {
-    this.take(msg.rowId);
-    ids(msg).forEach((eventId, i) => {
-      const start = i === 0 ? 0 : msg.ends[i - 1]!;
-      const record = msg.body.subarray(start, msg.ends[i]!).toString();
-      this.dead.push({ eventId, record, disposition, reason, attempts: msg.attempts });
+      if (r.kind === 'delivered') this.delivered.push(eventIds[i]!);
+      else if (r.kind === 'dead') {
+        const attempts = msg.attempts + (r.reason === 'final' ? 1 : 0);
+        this.dead.push({ eventId: eventIds[i]!, record: body.toString(), disposition: r.disposition, reason: r.reason, attempts });
+      } else if (r.kind === 'unsent') {
+        const row: QueuedMessage = { ...msg, rowId: this.nextRowId++, lines: Uint32Array.of(msg.lines[i]!), body, ends: Uint32Array.of(body.length) };
+        this.rows.set(row.rowId, row);
+        this.unsent.push(eventIds[i]!);
+      } else {
+        retry.eventIds.push(eventIds[i]!);
+        retry.dueAts.push(r.dueAt);
+        retry.disposition = r.disposition;
+        const row: QueuedMessage = {
+          ...msg,
+          rowId: this.nextRowId++,
+          lines: Uint32Array.of(msg.lines[i]!),
+          body,
+          ends: Uint32Array.of(body.length),
+          attempts: msg.attempts + 1,
+          dueAt: r.dueAt,
+          disposition: r.disposition,
+        };
+        this.rows.set(row.rowId, row);
+      }
     });
-  }
-
-  split(msg: QueuedMessage, cuts: number[]): void {
-    this.take(msg.rowId);
-    this.splits.push({ rowId: msg.rowId, cuts });
-    const bounds = [0, ...cuts, msg.ends.length];
-    for (let k = 0; k + 1 < bounds.length; k++) {
-      const from = bounds[k]!;
-      const to = bounds[k + 1]!;
-      const start = from === 0 ? 0 : msg.ends[from - 1]!;
-      const row: QueuedMessage = {
-        ...msg,
-        rowId: this.nextRowId++,
-        lines: msg.lines.slice(from, to),
-        body: msg.body.subarray(start, msg.ends[to - 1]!),
-        ends: msg.ends.slice(from, to).map((e) => e - start),
-      };
-      this.rows.set(row.rowId, row);
-    }
+    if (retry.dueAts.length > 0) this.retries.push(retry);
   }
 
   noteEndpoint(url: string, what: { error?: string; ok?: boolean }, now: number): void {

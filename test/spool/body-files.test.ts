@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { bodyStoreTestHooks, bodyStoreTuning } from '../../src/spool/body-store.js';
 import { Spool } from '../../src/spool/spool.js';
 import { LoghookError } from '../../src/util/errors.js';
-import { assertLedgerMatchesRows, bodyFilePath, chunk, ManualClock, rawFiles, rawLocatedRows, recordTexts, tempStateDir } from './support.js';
+import { allRetried, assertLedgerMatchesRows, bodyFilePath, chunk, ManualClock, rawFiles, rawLocatedRows, recordTexts, tempStateDir } from './support.js';
 
 /** The names in the bodies dir, body files in id order first. */
 function files(stateDir: string): string[] {
@@ -101,14 +101,14 @@ test('appending moves to a new file past the rotation size; counts stay record b
   spool.close();
 });
 
-test('a retried row takes its bytes inline, so a record that keeps failing holds no body file', () => {
+test('a retried record takes its bytes inline, so a record that keeps failing holds no body file', () => {
   const stateDir = tempStateDir();
   const clock = new ManualClock(1000);
   let spool = Spool.open({ stateDir, clock });
   spool.commit([chunk(3, { tag: 'many', size: 8 }), chunk(1, { tag: 'one', size: 8 }), chunk(1, { tag: 'ok', size: 8 })]);
   const [many, one, ok] = spool.takeDue(100, 1000);
-  spool.retry(many!, [5000, 5000, 5000], 'HTTP 503', 1000);
-  spool.retry(one!, [6000], 'HTTP 503', 1000);
+  spool.settle(many!, allRetried([5000, 5000, 5000], 'HTTP 503'), 1000);
+  spool.settle(one!, allRetried([6000], 'HTTP 503'), 1000);
   spool.ack([ok!.rowId]);
   spool.close(); // its flush empties the file, and close lets it go
   assert.deepEqual(files(stateDir), []);
@@ -122,30 +122,35 @@ test('a retried row takes its bytes inline, so a record that keeps failing holds
   spool.close();
 });
 
-test('split pieces keep pointing into the body file at their own offsets', () => {
+test('a row settled with mixed results leaves its body file; its retries carry their bytes inline', () => {
   const stateDir = tempStateDir();
   const clock = new ManualClock(1000);
   let spool = Spool.open({ stateDir, clock });
-  spool.commit([chunk(1, { tag: 'pad', size: 6 }), chunk(5, { tag: 'big', size: 7 })]);
-  const [pad, big] = spool.takeDue(100, 1000);
-  spool.ack([pad!.rowId]);
-  spool.split(big!, [2, 4]);
+  spool.commit([chunk(1, { tag: 'keep', size: 7 }), chunk(4, { tag: 'big', size: 7 })]);
+  const [keep, big] = spool.takeDue(100, 1000);
+  spool.settle(
+    big!,
+    [
+      { kind: 'retry', dueAt: 5000, disposition: 'HTTP 503' },
+      { kind: 'delivered' },
+      { kind: 'dead', reason: 'final', disposition: 'HTTP 400' },
+      { kind: 'retry', dueAt: 4000, disposition: 'HTTP 503' },
+    ],
+    1000,
+  );
+  spool.flush();
   assert.deepEqual(
     rawLocatedRows(stateDir).map((r) => [r.file_id, r.file_offset, r.bytes, r.body]),
-    [[1, 6, 14, 'big:0.\nbig:1.\n'], [1, 20, 14, 'big:2.\nbig:3.\n'], [1, 34, 7, 'big:4.\n']],
+    [[1, 0, 7, 'keep:0\n'], [null, null, 7, 'big:0.\n'], [null, null, 7, 'big:3.\n']],
   );
   assertLedgerMatchesRows(stateDir, 1);
+  spool.ack([keep!.rowId]);
   spool.close();
+  assert.deepEqual(files(stateDir), [], 'no row lives in the file any more');
   spool = Spool.open({ stateDir, clock });
-  const pieces = spool.takeDue(100, 1000);
-  assert.deepEqual(pieces.map((m) => recordTexts(m)), [['big:0', 'big:1'], ['big:2', 'big:3'], ['big:4']]);
-  spool.bury(pieces[0]!, 'HTTP 400', 'final', 1000);
-  spool.ack([pieces[1]!.rowId, pieces[2]!.rowId]);
-  spool.flush();
-  assert.deepEqual(files(stateDir), ['spare.dat']);
-  assert.deepEqual(spool.listDead({ all: true }).map((d) => d.record.toString()), ['big:0.\n', 'big:1.\n']);
+  assert.deepEqual(spool.takeDue(100, 5000).map((m) => recordTexts(m)), [['big:3'], ['big:0']]);
+  assert.deepEqual(spool.listDead({ all: true }).map((d) => d.record.toString()), ['big:2.\n']);
   spool.close();
-  assert.deepEqual(files(stateDir), []);
 });
 
 test('opening removes body files no row lives in, but a read-only open touches nothing', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Spool } from '../../src/spool/spool.js';
 import type { ChunkInput } from '../../src/spool/types.js';
-import { chunk, ManualClock, rawRows, recordTexts, tempStateDir } from './support.js';
+import { allRetried, chunk, ManualClock, rawRows, recordTexts, tempStateDir } from './support.js';
 
 test('commit returns the new rows with their records, due and created now, attempts 0', () => {
   const clock = new ManualClock(5000);
@@ -85,7 +85,7 @@ test('counts follow commits, scatters and acks: rows, records and body bytes', (
   spool.commit([chunk(3, { size: 10 }), chunk(2, { size: 10 })]);
   assert.deepEqual(spool.counts(), { rows: 2, records: 5, bytes: 50 });
   const [three, two] = spool.takeDue(100, Date.now());
-  spool.retry(three!, [1, 2, 3], 'HTTP 503', 0);
+  spool.settle(three!, allRetried([1, 2, 3], 'HTTP 503'), 0);
   spool.ack([two!.rowId]);
   assert.deepEqual(spool.counts(), { rows: 2, records: 5, bytes: 50 }, 'outcomes are buffered');
   spool.flush();

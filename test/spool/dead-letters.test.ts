@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { DeadLetterStore } from '../../src/spool/dead-letter-store.js';
 import { Spool } from '../../src/spool/spool.js';
 import { InputError, LoghookError } from '../../src/util/errors.js';
-import { chunk, ManualClock, rawRows, recordTexts, startChild, tempStateDir } from './support.js';
+import { allDead, chunk, ManualClock, rawRows, recordTexts, startChild, tempStateDir } from './support.js';
 
 /** Three dead letters, died at 100, 200 and 300. */
 function withDead() {
@@ -11,7 +11,7 @@ function withDead() {
   const stateDir = tempStateDir();
   const spool = Spool.open({ stateDir, clock });
   spool.commit([chunk(1, { tag: 'a', firstLine: 0 }), chunk(1, { tag: 'b', firstLine: 1 }), chunk(1, { tag: 'c', firstLine: 2 })]);
-  spool.takeDue(10, 50).forEach((m, i) => spool.bury(m, `HTTP 40${i}`, 'final', 100 * (i + 1)));
+  spool.takeDue(10, 50).forEach((m, i) => spool.settle(m, allDead(m, `HTTP 40${i}`), 100 * (i + 1)));
   spool.flush();
   const ids = spool.listDead({ all: true }).map((d) => d.id);
   return { clock, stateDir, spool, ids };

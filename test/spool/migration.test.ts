@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { DeadLetterStore } from '../../src/spool/dead-letter-store.js';
 import { Spool } from '../../src/spool/spool.js';
 import { writeFormat1 } from './format-1.js';
-import { assertLedgerMatchesRows, chunk, ManualClock, rawLocatedRows, recordTexts, tempStateDir } from './support.js';
+import { allRetried, assertLedgerMatchesRows, chunk, ManualClock, rawLocatedRows, recordTexts, tempStateDir } from './support.js';
 
 function pragma(stateDir: string, name: string): unknown {
   const db = new Database(join(stateDir, 'queue.db'), { readonly: true });
@@ -49,7 +49,7 @@ test('after the migration the old inline rows are handed out, scattered, acked a
   const [three, two] = spool.takeDue(100, 1000);
   assert.deepEqual(recordTexts(three!), ['old:0', 'old:1', 'old:2']);
   assert.deepEqual([...two!.lines], [3, 4]);
-  spool.retry(three!, [2000, 2000, 2000], 'HTTP 503', 1000);
+  spool.settle(three!, allRetried([2000, 2000, 2000], 'HTTP 503'), 1000);
   spool.ack([two!.rowId]);
   spool.commit([chunk(2, { tag: 'new', size: 20 })], new Map([['s1', 'new']]));
   assert.deepEqual(spool.counts(), { rows: 4, records: 5, bytes: 100 });

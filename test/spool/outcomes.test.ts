@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Spool } from '../../src/spool/spool.js';
-import { chunk, ManualClock, rawRows, recordTexts, tempStateDir } from './support.js';
+import { allDead, allRetried, chunk, ManualClock, rawRows, recordTexts, tempStateDir } from './support.js';
 
 function setup(records = 1) {
   const clock = new ManualClock(1000);
@@ -37,9 +37,9 @@ test('close writes the outcomes still buffered', () => {
   assert.deepEqual(rawRows(stateDir), []);
 });
 
-test('retry of a single-record row updates it in place: same id, attempts + 1, disposition, new due time', () => {
+test('settle retrying a single-record row updates it in place: same id, attempts + 1, disposition, new due time', () => {
   const { stateDir, spool, msg } = setup();
-  spool.retry(msg, [4000], 'HTTP 503 Service Unavailable: busy', 1000);
+  spool.settle(msg, allRetried([4000], 'HTTP 503 Service Unavailable: busy'), 1000);
   spool.flush();
   assert.deepEqual(rawRows(stateDir), [
     { id: msg.rowId, due_at: 4000, created_at: 1000, attempts: 1, count: 1, bytes: 6, disposition: 'HTTP 503 Service Unavailable: busy', body: 'm:0..\n' },
@@ -50,10 +50,10 @@ test('retry of a single-record row updates it in place: same id, attempts + 1, d
   spool.close();
 });
 
-test('retry of a multi-record row scatters it: one row per record, each due at its own time, created_at kept', () => {
+test('settle retrying every record of a row scatters it: one row per record, each due at its own time, created_at kept', () => {
   const { clock, stateDir, spool, msg } = setup(3);
   clock.t = 2000;
-  spool.retry(msg, [5000, 3000, 4000], 'connect ECONNREFUSED', 2000);
+  spool.settle(msg, allRetried([5000, 3000, 4000], 'connect ECONNREFUSED'), 2000);
   spool.flush();
   const rows = rawRows(stateDir);
   assert.deepEqual(
@@ -71,16 +71,16 @@ test('retry of a multi-record row scatters it: one row per record, each due at i
   spool.close();
 });
 
-test('retry with a due time count other than the record count throws RangeError', () => {
+test('settle with a result count other than the record count throws RangeError', () => {
   const { spool, msg } = setup(3);
-  assert.throws(() => spool.retry(msg, [1, 2], 'x', 0), RangeError);
+  assert.throws(() => spool.settle(msg, allRetried([1, 2], 'x'), 0), RangeError);
   spool.close();
 });
 
-test('bury writes one dead letter per record and removes the row', () => {
+test('settle with every record dead writes one dead letter per record and removes the row', () => {
   const { clock, stateDir, spool, msg } = setup(2);
   clock.t = 7000;
-  spool.bury(msg, 'HTTP 400 Bad Request', 'final', 7000);
+  spool.settle(msg, allDead(msg, 'HTTP 400 Bad Request'), 7000);
   spool.flush();
   assert.deepEqual(rawRows(stateDir), []);
   assert.deepEqual(spool.counts(), { rows: 0, records: 0, bytes: 0 });
@@ -104,12 +104,12 @@ test('bury writes one dead letter per record and removes the row', () => {
   spool.close();
 });
 
-test('an expired message is buried without counting a new attempt', () => {
+test('an expired record is buried without counting a new attempt', () => {
   const { spool, msg } = setup();
-  spool.bury(msg, null, 'expired', 9000);
+  spool.settle(msg, allDead(msg, 'not delivered within --max-age 7d', 'expired'), 9000);
   spool.flush();
   const [d] = spool.listDead({ all: true });
-  assert.deepEqual([d?.reason, d?.attempts, d?.disposition], ['expired', 0, null]);
+  assert.deepEqual([d?.reason, d?.attempts, d?.disposition], ['expired', 0, 'not delivered within --max-age 7d']);
   spool.close();
 });
 
@@ -130,39 +130,50 @@ test('noteEndpoint keeps the last error and the last success of each URL, writte
   spool.close();
 });
 
-test('split replaces a row by consecutive rows at the cuts, keeping due time, attempts and disposition, claimable at once', () => {
-  const { stateDir, spool, msg } = setup(5);
-  spool.split(msg, [2, 4]);
-  assert.equal(rawRows(stateDir).some((r) => r.id === msg.rowId), false, 'written at once');
-  const pieces = spool.takeDue(100, 1000);
-  assert.deepEqual(
-    pieces.map((m) => ({ texts: recordTexts(m), lines: [...m.lines], ends: [...m.ends], dueAt: m.dueAt, createdAt: m.createdAt, attempts: m.attempts, disposition: m.disposition })),
+test('settle with mixed results: delivered records go, each retry becomes its own row, dead ones dead letters', () => {
+  const { clock, stateDir, spool, msg } = setup(6);
+  clock.t = 3000;
+  spool.settle(
+    msg,
     [
-      { texts: ['m:0', 'm:1'], lines: [0, 1], ends: [6, 12], dueAt: 1000, createdAt: 1000, attempts: 0, disposition: null },
-      { texts: ['m:2', 'm:3'], lines: [2, 3], ends: [6, 12], dueAt: 1000, createdAt: 1000, attempts: 0, disposition: null },
-      { texts: ['m:4'], lines: [4], ends: [6], dueAt: 1000, createdAt: 1000, attempts: 0, disposition: null },
+      { kind: 'delivered' },
+      { kind: 'retry', dueAt: 9000, disposition: 'HTTP 503' },
+      { kind: 'dead', reason: 'final', disposition: 'HTTP 400' },
+      { kind: 'delivered' },
+      { kind: 'retry', dueAt: 8000, disposition: 'HTTP 503' },
+      { kind: 'dead', reason: 'expired', disposition: 'HTTP 503' },
+    ],
+    3000,
+  );
+  assert.deepEqual(spool.counts(), { rows: 1, records: 6, bytes: 36 }, 'buffered');
+  spool.flush();
+  assert.deepEqual(
+    rawRows(stateDir).map(({ id, ...r }) => r),
+    [
+      { due_at: 9000, created_at: 1000, attempts: 1, count: 1, bytes: 6, disposition: 'HTTP 503', body: 'm:1..\n' },
+      { due_at: 8000, created_at: 1000, attempts: 1, count: 1, bytes: 6, disposition: 'HTTP 503', body: 'm:4..\n' },
     ],
   );
-  assert.deepEqual(spool.counts(), { rows: 3, records: 5, bytes: 30 });
+  assert.deepEqual(spool.counts(), { rows: 2, records: 2, bytes: 12 });
+  assert.deepEqual(
+    spool.listDead({ all: true }).map((d) => [d.line, d.record.toString(), d.reason, d.attempts, d.disposition, d.diedAt]),
+    [
+      [2, 'm:2..\n', 'final', 1, 'HTTP 400', 3000],
+      [5, 'm:5..\n', 'expired', 0, 'HTTP 503', 3000],
+    ],
+  );
+  assert.equal(spool.deadCount(), 2);
+  assert.deepEqual(spool.takeDue(100, 7999), [], 'the settled row is gone, the retries are not due yet');
+  assert.deepEqual(spool.takeDue(100, 9000).map((m) => [recordTexts(m)[0], m.lines[0], m.attempts]), [['m:4', 4, 1], ['m:1', 1, 1]]);
   spool.close();
 });
 
-test('split pieces are ordinary rows: one is acked, the other retried record by record', () => {
-  const { stateDir, spool, msg } = setup(3);
-  spool.split(msg, [1]);
-  const [a, b] = spool.takeDue(100, 1000);
-  spool.ack([a!.rowId]);
-  spool.retry(b!, [1500, 1500], 'HTTP 503', 1000);
+test('settle with every record delivered removes the row like an ack', () => {
+  const { stateDir, spool, msg } = setup(2);
+  spool.settle(msg, [{ kind: 'delivered' }, { kind: 'delivered' }], 1000);
   spool.flush();
-  assert.deepEqual(rawRows(stateDir).map((r) => [r.body, r.attempts, r.disposition, r.created_at]), [
-    ['m:1..\n', 1, 'HTTP 503', 1000],
-    ['m:2..\n', 1, 'HTTP 503', 1000],
-  ]);
-  spool.close();
-});
-
-test('split with cuts that are not ascending inside the row throws RangeError', () => {
-  const { spool, msg } = setup(3);
-  for (const cuts of [[0], [3], [2, 1], [1, 1], [1.5]]) assert.throws(() => spool.split(msg, cuts), RangeError, String(cuts));
+  assert.deepEqual(rawRows(stateDir), []);
+  assert.deepEqual(spool.counts(), { rows: 0, records: 0, bytes: 0 });
+  assert.equal(spool.deadCount(), 0);
   spool.close();
 });

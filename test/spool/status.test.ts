@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Spool } from '../../src/spool/spool.js';
 import { LoghookError } from '../../src/util/errors.js';
-import { chunk, ManualClock, tempStateDir } from './support.js';
+import { allDead, allRetried, chunk, ManualClock, tempStateDir } from './support.js';
 
 test('status splits due and scheduled records and gives the oldest created time and dead count', () => {
   const clock = new ManualClock(1000);
@@ -12,8 +12,8 @@ test('status splits due and scheduled records and gives the oldest created time 
   });
   spool.commit([chunk(3, { size: 10 }), chunk(1, { size: 10 })]);
   const [three, one] = spool.takeDue(10, 1000);
-  spool.retry(three!, [5000, 6000, 7000], 'HTTP 503', 1000);
-  spool.bury(one!, 'HTTP 400', 'final', 1000);
+  spool.settle(three!, allRetried([5000, 6000, 7000], 'HTTP 503'), 1000);
+  spool.settle(one!, allDead(one!, 'HTTP 400'), 1000);
   clock.t = 2000;
   spool.commit([chunk(2, { size: 10 })]);
   assert.deepEqual(spool.status(5500), {

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { Clock } from '../../src/util/clock.js';
-import type { ChunkInput } from '../../src/spool/types.js';
+import type { ChunkInput, RecordResult } from '../../src/spool/types.js';
 
 const roots: string[] = [];
 process.on('exit', () => {
@@ -186,4 +186,14 @@ export function assertLedgerMatchesRows(stateDir: string, appendingTo: number | 
   }
   const ledger = rawFiles(stateDir).filter((f) => f.live_rows > 0 || f.id !== appendingTo);
   assert.deepEqual(ledger, [...fromRows].sort(([a], [b]) => a - b).map(([id, f]) => ({ id, ...f })));
+}
+
+/** settle() results for a row whose every record is retried, record i due at dueAts[i]. */
+export function allRetried(dueAts: number[], disposition: string): RecordResult[] {
+  return dueAts.map((dueAt) => ({ kind: 'retry', dueAt, disposition }));
+}
+
+/** settle() results for a row whose every record is dead. */
+export function allDead(msg: { lines: ArrayLike<number> }, disposition: string, reason: 'final' | 'expired' = 'final'): RecordResult[] {
+  return Array.from({ length: msg.lines.length }, () => ({ kind: 'dead', reason, disposition }));
 }

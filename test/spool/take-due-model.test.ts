@@ -1,16 +1,19 @@
 // Randomized check of takeDue's invariant against the simplest possible model: "the rows on disk
 // that this process has not claimed, due at `now`, in (due_at, id) order, whole rows up to the
-// limit". The spool must agree exactly after every step, whatever mix of commits, retries in
-// place, scatters, splits, burials, acks, flushes, window spills, clock steps back and requeues by
-// another connection came before.
+// limit". The spool must agree exactly after every step, whatever mix of commits, acks, settles
+// with mixed per-record results (delivered, retried in place or as new rows, dead), flushes,
+// window spills, clock steps back and requeues by another connection came before. After every
+// write the counters and the body-file ledger match the tables, and at the end every record ever
+// committed is exactly once delivered, dead or still queued.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { DeadLetterStore } from '../../src/spool/dead-letter-store.js';
 import { Spool } from '../../src/spool/spool.js';
-import type { QueuedMessage } from '../../src/spool/types.js';
-import { chunk, ManualClock, tempStateDir } from './support.js';
+import { blobU32 } from '../../src/spool/message-table.js';
+import type { QueuedMessage, RecordResult } from '../../src/spool/types.js';
+import { assertLedgerMatchesRows, chunk, ManualClock, rawFiles, tempStateDir } from './support.js';
 
 /** mulberry32: small, seedable, good enough to pick operations. */
 function prng(seed: number): (n: number) => number {
@@ -57,6 +60,16 @@ function runScenario(seed: number, steps: number): void {
   });
   const raw = new Database(join(stateDir, 'queue.db'), { readonly: true });
   const diskStmt = raw.prepare('SELECT id, due_at, count FROM messages');
+  const totalsStmt = raw.prepare('SELECT count(*) AS rows, coalesce(sum(count), 0) AS records, coalesce(sum(bytes), 0) AS bytes FROM messages');
+  const deadCountStmt = raw.prepare('SELECT count(*) FROM dead_letters').pluck();
+  /** Counters and ledger agree with the tables (call when no outcome is buffered). */
+  const checkExact = (what: string) => {
+    assert.deepEqual(spool.counts(), { ...(totalsStmt.get() as object) }, `${what}: counts`);
+    assert.equal(spool.deadCount(), deadCountStmt.get(), `${what}: dead count`);
+    assertLedgerMatchesRows(stateDir, Math.max(0, ...rawFiles(stateDir).map((f) => f.id)));
+  };
+  /** line numbers of delivered records */
+  const delivered: number[] = [];
   /** handed out, outcome not given yet */
   const inFlight = new Map<number, QueuedMessage>();
   /** outcome given, not written yet: still claimed */
@@ -76,6 +89,7 @@ function runScenario(seed: number, steps: number): void {
       });
       spool.commit(chunks);
       pending.clear();
+      checkExact(where(step, 'commit'));
     } else if (op < 55) {
       const max = 1 + rand(8);
       const now = clock.t + rand(60) - 20;
@@ -88,17 +102,26 @@ function runScenario(seed: number, steps: number): void {
       const m = inFlight.get(ids[rand(ids.length)]!)!;
       inFlight.delete(m.rowId);
       pending.add(m.rowId);
-      const kind = rand(4);
-      if (kind === 0) spool.ack([m.rowId]);
-      else if (kind === 1) spool.retry(m, [...m.lines].map(() => clock.t + rand(120) - 40), 'HTTP 503', clock.t);
-      else if (kind === 2) spool.bury(m, 'HTTP 400', 'final', clock.t);
-      else if (m.lines.length > 1) {
-        spool.split(m, [1 + rand(m.lines.length - 1)]); // written at once, with every pending outcome
-        pending.clear();
-      } else spool.ack([m.rowId]);
+      if (rand(3) === 0) {
+        spool.ack([m.rowId]);
+        delivered.push(...m.lines);
+      } else {
+        // all retried, all dead, or a mix (each record its own result, some untried at a stop)
+        const mode = rand(3);
+        const results = [...m.lines].map((l): RecordResult => {
+          const pick = mode === 2 ? rand(4) : mode;
+          if (pick === 0) return { kind: 'retry', dueAt: clock.t + rand(120) - 40, disposition: 'HTTP 503' };
+          if (pick === 1) return { kind: 'dead', reason: rand(2) === 0 ? 'final' : 'expired', disposition: 'HTTP 400' };
+          if (pick === 3) return { kind: 'unsent' };
+          delivered.push(l);
+          return { kind: 'delivered' };
+        });
+        spool.settle(m, results, clock.t);
+      }
     } else if (op < 88) {
       spool.flush();
       pending.clear();
+      checkExact(where(step, 'flush'));
     } else if (op < 93) {
       const store = DeadLetterStore.open({ stateDir, clock: new ManualClock(clock.t + rand(80) - 60) });
       store.requeue({ all: true });
@@ -112,6 +135,13 @@ function runScenario(seed: number, steps: number): void {
   const rest = expectedTake(diskStmt.all() as DiskRow[], claimed(), Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   const got = spool.takeDue(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER).map((m) => m.rowId);
   assert.deepEqual(got, rest, `seed ${seed}: final drain`);
+  spool.flush();
+  checkExact(`seed ${seed}: end`);
+  // Every record committed is in exactly one place: delivered, dead, or queued.
+  const queued = (raw.prepare('SELECT lines FROM messages').pluck().all() as Buffer[]).flatMap((b) => [...blobU32(b)]);
+  const dead = raw.prepare('SELECT line FROM dead_letters').pluck().all() as number[];
+  const all = [...delivered, ...dead, ...queued].sort((x, y) => x - y);
+  assert.deepEqual(all, Array.from({ length: line }, (_, i) => i), `seed ${seed}: every record once`);
   raw.close();
   spool.close();
 }

@@ -6,7 +6,7 @@ import { KEYS_LATER_DUE_SQL, KEYS_SAME_DUE_SQL } from '../../src/spool/message-t
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { QueuedMessage } from '../../src/spool/types.js';
-import { chunk, ManualClock, recordTexts, tempStateDir } from './support.js';
+import { allDead, allRetried, chunk, ManualClock, recordTexts, tempStateDir } from './support.js';
 
 const texts = (rows: QueuedMessage[]) => rows.flatMap((m) => recordTexts(m));
 
@@ -69,7 +69,7 @@ test('rows not due yet are held back and nextDueAt names the earliest due time',
   assert.deepEqual(spool.takeDue(10, 99), []);
   assert.equal(spool.nextDueAt(), 100);
   const [a] = spool.takeDue(10, 100);
-  spool.retry(a!, [500], 'HTTP 503', 100);
+  spool.settle(a!, allRetried([500], 'HTTP 503'), 100);
   spool.flush();
   assert.equal(spool.nextDueAt(), 500);
   assert.deepEqual(spool.takeDue(10, 499), []);
@@ -83,7 +83,7 @@ test('a retried row due before newer rows is handed out before them', () => {
   const spool = open(clock);
   spool.commit([chunk(1, { tag: 'old' })]);
   const [old] = spool.takeDue(10, 100);
-  spool.retry(old!, [150], 'HTTP 500', 100);
+  spool.settle(old!, allRetried([150], 'HTTP 500'), 100);
   clock.t = 120;
   spool.commit([chunk(1, { tag: 'early' })]); // due 120: before the retry
   clock.t = 200;
@@ -97,7 +97,7 @@ test('a row whose due time comes after newer rows were committed is handed out w
   const spool = open(clock);
   spool.commit([chunk(1, { tag: 'r' })]);
   const [r] = spool.takeDue(10, 100);
-  spool.retry(r!, [300], 'timeout', 100);
+  spool.settle(r!, allRetried([300], 'timeout'), 100);
   for (let t = 110; t <= 400; t += 10) {
     clock.t = t;
     spool.commit([chunk(1, { tag: `t${t}` })]);
@@ -112,7 +112,7 @@ test('a retry due in the past, behind rows already handed out, is still handed o
   const spool = open(clock);
   spool.commit([chunk(1, { tag: 'a' }), chunk(1, { tag: 'b' })]);
   const [a, b] = spool.takeDue(10, 1000);
-  spool.retry(b!, [10], 'reset', 1000);
+  spool.settle(b!, allRetried([10], 'reset'), 1000);
   spool.ack([a!.rowId]);
   spool.flush();
   assert.equal(spool.nextDueAt(), 10);
@@ -162,7 +162,7 @@ test('rows requeued by another connection while rows are claimed are handed out,
   const spool = Spool.open({ stateDir, clock, foreignPollMs: 0 });
   spool.commit([chunk(1, { tag: 'dead' }), chunk(1, { tag: 'inflight' })]);
   const [dead, inflight] = spool.takeDue(10, 1000);
-  spool.bury(dead!, 'HTTP 400', 'final', 1000);
+  spool.settle(dead!, allDead(dead!, 'HTTP 400'), 1000);
   spool.flush();
   // Another process requeues with its own clock, behind this one's cursor.
   const store = DeadLetterStore.open({ stateDir, clock: new ManualClock(900) });
@@ -196,7 +196,7 @@ test('rows another process requeued are seen by reads within foreignPollMs', asy
   const spool = Spool.open({ stateDir, clock, foreignPollMs: 40 });
   spool.commit([chunk(1, { tag: 'dead' })]);
   const [dead] = spool.takeDue(10, 1000);
-  spool.bury(dead!, 'HTTP 400', 'final', 1000);
+  spool.settle(dead!, allDead(dead!, 'HTTP 400'), 1000);
   spool.flush();
   assert.equal(spool.nextDueAt(), null);
   const store = DeadLetterStore.open({ stateDir, clock });
