@@ -13,7 +13,25 @@ import { systemClock } from '../util/clock.js';
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const abort = new AbortController();
-const ctx: CommandContext = { stdout: process.stdout, clock: systemClock, version: pkg.version, exitCode: ExitCode.ok, signal: abort.signal };
+let stdoutReady = false;
+const ctx: CommandContext = {
+  // process.stdout is made on first use: touching it turns a pipe non-blocking, and `cat` writes
+  // a pipe or a file straight to fd 1 with blocking writev when nothing touched it.
+  get stdout() {
+    if (!stdoutReady) {
+      stdoutReady = true;
+      // `loghook ... | head`: the reader went away. Not an error worth a stack trace.
+      process.stdout.on('error', (err) => {
+        if (errnoCode(err) === 'EPIPE') abort.abort();
+      });
+    }
+    return process.stdout;
+  },
+  clock: systemClock,
+  version: pkg.version,
+  exitCode: ExitCode.ok,
+  signal: abort.signal,
+};
 
 let signals = 0;
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
@@ -23,10 +41,6 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     abort.abort();
   });
 }
-// `loghook cat | head`: the reader went away. Not an error worth a stack trace.
-process.stdout.on('error', (err) => {
-  if (errnoCode(err) === 'EPIPE') abort.abort();
-});
 
 const program = new Command('loghook')
   .description("publish KumoMTA's log events to webhooks")
@@ -60,4 +74,5 @@ async function main(): Promise<number> {
 
 const code = await main();
 // Let stdout drain before exiting (a pipe may still hold output).
-process.stdout.write('', () => process.exit(code));
+if (stdoutReady) process.stdout.write('', () => process.exit(code));
+else process.exit(code);

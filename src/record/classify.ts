@@ -65,3 +65,33 @@ export function occurrences(buf: Buffer, needle: Buffer, from: number, to: numbe
   for (let i = buf.indexOf(needle, from); i !== -1 && i < to; i = buf.indexOf(needle, i + needle.length)) out.push(i);
   return out;
 }
+
+/** The type names a filter keeps, as the bytes that follow the prefix in a compact line. */
+export function typeNeedles(types: ReadonlySet<string>): Buffer[] {
+  return [...types].map((t) => Buffer.from(`${t}"`, 'latin1'));
+}
+
+/**
+ * For a --types filter, without making the type a string: 1 when the line is compact and of a
+ * wanted type, 0 when it is compact and of another type, -1 when it must be parsed.
+ */
+export function matchType(buf: Buffer, start: number, end: number, needles: readonly Buffer[]): 1 | 0 | -1 {
+  let last = end - 1;
+  if (buf[last] === NEWLINE) last--;
+  if (last - start < PREFIX.length + 2 || buf[last] !== CLOSE_BRACE) return -1;
+  for (let i = 0; i < PREFIX.length; i++) if (buf[start + i] !== PREFIX[i]) return -1;
+  const from = start + PREFIX.length;
+  next: for (const n of needles) {
+    if (from + n.length > last) continue;
+    for (let i = 0; i < n.length; i++) if (buf[from + i] !== n[i]) continue next;
+    return 1;
+  }
+  // another type if the name is plain letters up to its quote (as compactTypeEnd checks)
+  const limit = Math.min(last, from + 40);
+  for (let i = from; i < limit; i++) {
+    const c = buf[i]!;
+    if (c === QUOTE) return i === from ? -1 : 0;
+    if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) return -1;
+  }
+  return -1;
+}

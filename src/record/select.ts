@@ -1,7 +1,7 @@
 // Which lines of a batch pass the filters. Lines in kumod's compact form are judged from their
 // bytes; the rest are parsed, and a line that is not a JSON object is reported and skipped.
 import type { LineBatch } from '../source/types.js';
-import { compactTypeEnd, occurrences, typeAt } from './classify.js';
+import { compactTypeEnd, matchType, occurrences, typeAt, typeNeedles } from './classify.js';
 import { parseRecord, RecordParseError, type KumoRecord } from './record.js';
 
 export interface SelectOptions {
@@ -23,6 +23,13 @@ export type InvalidLineHandler = (batch: LineBatch, index: number, why: string) 
 
 const LOG_RECORD = Buffer.from('"reception_protocol":"LogRecord"');
 
+const needleCache = new WeakMap<ReadonlySet<string>, Buffer[]>();
+function needlesFor(types: ReadonlySet<string>): Buffer[] {
+  let n = needleCache.get(types);
+  if (!n) needleCache.set(types, (n = typeNeedles(types)));
+  return n;
+}
+
 /** Indexes (within the batch) of the lines to keep, ascending. */
 export function selectLines(batch: LineBatch, opts: SelectOptions, stats: SelectStats, onInvalid: InvalidLineHandler): number[] {
   const { buf, bounds, count } = batch;
@@ -31,6 +38,7 @@ export function selectLines(batch: LineBatch, opts: SelectOptions, stats: Select
   const suspects = opts.excludeLogRecord ? occurrences(buf, LOG_RECORD, bounds[0]!, bounds[count]!) : [];
   let si = 0;
   const keep: number[] = [];
+  const needles = opts.types && !timed ? needlesFor(opts.types) : null;
   for (let i = 0; i < count; i++) {
     const s = bounds[i]!;
     const e = bounds[i + 1]!;
@@ -38,6 +46,18 @@ export function selectLines(batch: LineBatch, opts: SelectOptions, stats: Select
     while (si < suspects.length && suspects[si]! < e) {
       if (suspects[si]! >= s) suspect = true;
       si++;
+    }
+    if (needles && !suspect) {
+      // the common case of a --types filter: judged from the bytes, no string made
+      const m = matchType(buf, s, e, needles);
+      if (m === 1) {
+        keep.push(i);
+        continue;
+      }
+      if (m === 0) {
+        stats.filtered++;
+        continue;
+      }
     }
     let rec: KumoRecord | null = null;
     const q = compactTypeEnd(buf, s, e);
