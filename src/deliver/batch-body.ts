@@ -43,7 +43,11 @@ export function bodyFromRows(rows: readonly Pick<QueuedMessage, 'body' | 'ends'>
   return bodyFromSlices(rows.map((msg) => ({ msg, from: 0, to: msg.ends.length })), format);
 }
 
-export function bodyFromSlices(slices: readonly RowSlice[], format: BatchFormat): BatchBody {
+/** Allocates the bytes of a built body (a pool, or plain allocation). */
+export type Allocate = (size: number) => Buffer;
+const allocate: Allocate = (size) => Buffer.allocUnsafe(size);
+
+export function bodyFromSlices(slices: readonly RowSlice[], format: BatchFormat, alloc: Allocate = allocate): BatchBody {
   let records = 0;
   let bytes = 0;
   for (const s of slices) {
@@ -56,10 +60,12 @@ export function bodyFromSlices(slices: readonly RowSlice[], format: BatchFormat)
     return { body: s.msg.body.subarray(sliceStart(s), sliceEnd(s)), contentType, records };
   }
   if (records <= 1 || format === 'ndjson') {
-    const parts = slices.map((s) => s.msg.body.subarray(sliceStart(s), sliceEnd(s)));
-    return { body: Buffer.concat(parts, bytes), contentType, records };
+    const body = alloc(bytes);
+    let pos = 0;
+    for (const s of slices) pos += s.msg.body.copy(body, pos, sliceStart(s), sliceEnd(s));
+    return { body, contentType, records };
   }
-  const out = Buffer.allocUnsafe(bytes + 1);
+  const out = alloc(bytes + 1);
   out[0] = 0x5b; // [
   let pos = 1;
   for (const s of slices) {

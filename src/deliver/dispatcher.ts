@@ -16,6 +16,7 @@ import type { PolicyOverrides } from './policy.js';
 import { DEFAULT_MAX_AGE_MS, DEFAULT_RETRY_INTERVAL_MS } from './backoff.js';
 import { EndpointBreaker, type BreakerOptions } from './endpoint-breaker.js';
 import { bodyFromSlices, type BatchFormat } from './batch-body.js';
+import { BodyPool } from './body-pool.js';
 import { HeaderBuilder, eventIdsOf, type HeaderItem } from './headers.js';
 import { planBatch, type BatchLimits, type BatchSlice } from './batcher.js';
 import { ClaimedRow } from './claimed-row.js';
@@ -86,6 +87,7 @@ export class Dispatcher {
   private pending: ClaimedRow[] = [];
   /** claimed rows without their outcome yet (waiting, in flight, or both) */
   private readonly open = new Set<ClaimedRow>();
+  private readonly bodies: BodyPool;
   /** records of `pending` not in a request yet */
   private waiting = 0;
   private readonly inFlight = new Set<Promise<void>>();
@@ -123,6 +125,7 @@ export class Dispatcher {
     const { maxBatchBytes, minBatchSize, maxBatchLatencyMs, batchFormat: format } = this.o;
     this.limits = { batchSize, maxBatchBytes, minBatchSize, maxBatchLatencyMs, format };
     this.breaker = new EndpointBreaker({ maxIntervalMs: retryIntervalMs, ...opts.breaker });
+    this.bodies = new BodyPool(this.o.concurrency * 2);
     this.headers = new HeaderBuilder({ version: opts.version, extra: opts.headers ?? [], url: opts.url });
     this.log = new OutcomeLog(this.o.logger, opts.queue, opts.url);
     this.waker = new Waker(this.o.clock);
@@ -306,7 +309,7 @@ export class Dispatcher {
     const ids = eventIdsOf(slices);
     let attempt = 1;
     for (const sl of slices) attempt = Math.max(attempt, sl.msg.attempts + 1);
-    const { body } = bodyFromSlices(slices, this.o.batchFormat);
+    const { body } = bodyFromSlices(slices, this.o.batchFormat, this.bodies.acquire.bind(this.bodies));
     const headers = this.headers.build(ids, attempt, now, this.o.batchFormat);
     const idHeader = headers['loghook-event-ids'];
     if (idHeader && idHeader.length > BIG_ID_HEADER) {
@@ -321,6 +324,7 @@ export class Dispatcher {
       .catch((err: unknown): HttpOutcome => ({ kind: 'error', code: 'UNKNOWN', message: errorMessage(err) }))
       .then((outcome) => {
         this.inFlight.delete(p);
+        this.bodies.release(body);
         if (this.abandoned) return;
         this.counts.requests--;
         this.counts.records -= records;

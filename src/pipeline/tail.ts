@@ -15,6 +15,7 @@ import { Gate } from './gate.js';
 import { Reporter } from './reporter.js';
 import type { Logger } from '../telemetry/logger.js';
 import { redactUrl } from '../telemetry/logger.js';
+import { capYoungGeneration } from '../telemetry/heap.js';
 import type { Clock, Random } from '../util/clock.js';
 import { ExitCode, type ExitCodeValue } from '../util/errors.js';
 
@@ -64,11 +65,14 @@ export interface TailResult {
 const READ_AHEAD_RECORDS = 5000;
 const WINDOW_RECORDS = 30_000;
 const WINDOW_BYTES = 48 * 1024 * 1024;
+/** V8's young generation stops growing here (see telemetry/heap.ts). */
+const YOUNG_GENERATION_MB = 8;
 /** Delivery outcomes are buffered by the queue and committed at least this often. */
 const OUTCOME_FLUSH_MS = 100;
 
 export async function runTail(o: TailOptions): Promise<TailResult> {
   const log = o.logger;
+  const uncap = capYoungGeneration(YOUNG_GENERATION_MB);
   const targets = await resolveTargets(o.paths);
   const spool = Spool.open({ stateDir: o.stateDir, clock: o.clock, memoryWindowRecords: WINDOW_RECORDS, memoryWindowBytes: WINDOW_BYTES });
   let flushTimer: NodeJS.Timeout | null = null;
@@ -168,6 +172,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     return { exitCode: o.once ? exitCode : ExitCode.ok, delivered: s.delivered, dead, queuedLeft };
   } finally {
     if (flushTimer) clearInterval(flushTimer);
+    uncap();
     spool.close();
   }
 }
