@@ -3,6 +3,8 @@
 // line never spans two buffers and only the carry (less than one line) is ever copied.
 // A line longer than maxLineBytes is dropped as it streams by, with bounded memory.
 
+import { giveBuffer, READ_BYTES, takeBuffer } from './buffer-pool.js';
+
 export interface SplitEvents {
   /** a run of complete lines: buf[bounds[i], bounds[i+1]) is line firstLine+i, "\n" included */
   onLines(buf: Buffer, bounds: Int32Array, count: number, firstLine: number, bufOffset: number): void;
@@ -40,7 +42,7 @@ export class LineSplitter {
     const carryLen = this.carry?.length ?? 0;
     const size = carryLen > this.outBytes / 2 ? carryLen + this.outBytes : this.outBytes;
     // The previous buffer still holds the carry: it goes back to the spares after the copy.
-    const reuse = this.recycle && size === this.outBytes ? this.spare.pop() : undefined;
+    const reuse = this.recycle && size === this.outBytes ? (this.spare.pop() ?? (size === READ_BYTES ? takeBuffer() : undefined)) : undefined;
     const buf = reuse ?? Buffer.allocUnsafe(size);
     if (this.carry) this.carry.copy(buf, 0);
     if (this.recycle && this.last && this.last.length === this.outBytes && this.last !== buf) this.spare.push(this.last);
@@ -89,6 +91,15 @@ export class LineSplitter {
     } else {
       this.carry = lineStart < end ? buf.subarray(lineStart, end) : null;
     }
+  }
+
+  /** The segment is done: with recycling, its buffers go back to the shared pool. */
+  release(): void {
+    if (!this.recycle) return;
+    for (const b of this.spare) giveBuffer(b);
+    if (this.last && this.carry === null) giveBuffer(this.last);
+    this.spare.length = 0;
+    this.last = null;
   }
 
   /** Whatever partial line is left, for the end of a segment. */

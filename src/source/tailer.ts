@@ -102,10 +102,19 @@ export class Tailer {
     this.waker = this.opts.follow ? new Waker(dirs, rescanMs, !this.opts.usePolling, this.log) : null;
     try {
       let first = true;
+      let scannedAt = -Infinity;
+      let idle = true;
       while (!this.stopped) {
-        await this.rescan(first);
-        first = false;
+        // While a pass keeps finding work (a replay), list the directories again only when a file
+        // event came or the rescan interval passed: a listing of a day of segments is not free.
+        const t = performance.now();
+        if (idle || this.waker?.eventSeen || t - scannedAt >= rescanMs) {
+          await this.rescan(first);
+          scannedAt = t;
+          first = false;
+        }
         const progressed = await this.pass();
+        idle = !progressed;
         if (progressed) continue;
         await this.opts.onIdle?.();
         if (!this.opts.follow || this.stopped) break;

@@ -32,6 +32,13 @@ export class Waker {
     this.wakeNow?.();
   }
 
+  /** An event came since the last wait (taken: true once). */
+  get eventSeen(): boolean {
+    const seen = this.pending;
+    this.pending = false;
+    return seen;
+  }
+
   /** Resolves on the next event, the timer, or at once when an event came since the last wait. */
   wait(): Promise<void> {
     if (this.pending) {

@@ -22,12 +22,16 @@ export interface StreamDecoder {
   decode(src: Buffer, dst: Buffer, dstStart: number): { consumed: number; produced: number };
   /** Call once the input is complete: true when it ended at a frame boundary (not truncated). */
   finish(): boolean;
+  /** The segment is done: the decoder may serve another one. */
+  release(): void;
 }
 
 interface NativeDCtx {
   decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
+  reset(directive: number): void;
 }
-type NativeBinding = { DCtx: new () => NativeDCtx };
+
+type NativeBinding = { DCtx: new () => NativeDCtx; ResetDirective: { sessionOnly: number } };
 
 function loadNative(): NativeBinding | null {
   if (process.env.LOGHOOK_ZSTD === 'fzstd') return null;
@@ -47,14 +51,28 @@ export const zstdBackend: 'zstd-napi' | 'fzstd' = native ? 'zstd-napi' : 'fzstd'
 export function createDecoder(backend: 'zstd-napi' | 'fzstd' = zstdBackend): StreamDecoder {
   if (backend === 'zstd-napi') {
     if (!native) throw new Error('zstd-napi is not loaded');
-    return new NativeDecoder(new native.DCtx());
+    // A context keeps its 2 MiB window allocated: reused, segment after segment.
+    return new NativeDecoder(spareContexts.pop() ?? new native.DCtx());
   }
   return new FallbackDecoder();
 }
 
+const spareContexts: NativeDCtx[] = [];
+
 class NativeDecoder implements StreamDecoder {
   private atFrameBoundary = true;
+  private released = false;
   constructor(private readonly dctx: NativeDCtx) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    // A context that met corrupt data is not trusted again.
+    if (this.failed || spareContexts.length >= 8) return;
+    this.dctx.reset(native!.ResetDirective.sessionOnly);
+    spareContexts.push(this.dctx);
+  }
+  private failed = false;
 
   finish(): boolean {
     return this.atFrameBoundary;
@@ -69,6 +87,7 @@ class NativeDecoder implements StreamDecoder {
       try {
         r = this.dctx.decompressStream(dst.subarray(dstStart + produced), src.subarray(consumed));
       } catch (err) {
+        this.failed = true;
         throw new ZstdDataError((err as Error).message);
       }
       consumed += r[2];
@@ -88,6 +107,8 @@ class FallbackDecoder implements StreamDecoder {
     if (chunk.length > 0) this.pending.push(chunk.slice());
   });
   private seenInput = false;
+
+  release(): void {}
 
   finish(): boolean {
     if (!this.seenInput) return true;
