@@ -153,11 +153,10 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       }
     } finally {
       o.signal.removeEventListener('abort', stop);
+      // The dispatcher says itself what it abandoned after --shutdown-timeout.
       const { abandonedRequests } = await dispatcher.stop({ timeoutMs: o.shutdownTimeoutMs });
-      if (abandonedRequests > 0) {
-        log.warn(`${abandonedRequests} requests still running after --shutdown-timeout: abandoned; their records stay queued and go out on the next run`);
-        client.destroy();
-      } else await client.close();
+      if (abandonedRequests > 0) client.destroy();
+      else await client.close();
       clearInterval(flushTimer);
       flushTimer = null;
       spool.flush();

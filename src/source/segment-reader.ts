@@ -39,8 +39,6 @@ export interface SegmentReaderOptions {
   /** lines already consumed (from a checkpoint): they are decoded again and skipped */
   startLine?: number;
   maxLineBytes: number;
-  /** compressed bytes read per call */
-  readBytes?: number;
   /** the consumer keeps no reference to a batch's buffer once onBatch returned: reuse buffers */
   recycleBuffers?: boolean;
 }
@@ -61,8 +59,6 @@ export class SegmentReader {
   private sawReadOnly = false;
   private finished: SegmentReport | null = null;
   private startLine: number;
-  /** true when the last pump ended at the end of a still-writable file */
-  idle = false;
 
   constructor(
     readonly segment: SegmentRef,
@@ -73,11 +69,7 @@ export class SegmentReader {
     this.maxLineBytes = opts.maxLineBytes;
     this.recycle = opts.recycleBuffers ?? false;
     this.splitter = new LineSplitter(opts.maxLineBytes, undefined, this.recycle);
-    this.src = opts.readBytes === undefined ? [takeBuffer(), takeBuffer()] : [Buffer.allocUnsafe(opts.readBytes), Buffer.allocUnsafe(opts.readBytes)];
-  }
-
-  get opened(): boolean {
-    return this.fh !== null;
+    this.src = [takeBuffer(), takeBuffer()];
   }
 
   /** Lines consumed so far: every line before this index was handed on or skipped. */
@@ -118,7 +110,6 @@ export class SegmentReader {
       }
       if (short && this.sawReadOnly) return this.finishAtEof();
     }
-    this.idle = false;
     return 'progress';
   }
 
@@ -171,7 +162,6 @@ export class SegmentReader {
       await this.flushDecoder();
       return this.finish('deleted-live', 'deleted while still being written; the lines on disk were read', this.splitter.pendingBytes);
     }
-    this.idle = readTotal === 0;
     return readTotal > 0 ? 'progress' : 'idle';
   }
 
