@@ -53,7 +53,7 @@ export async function runTailOnce(data: BenchData, url: string, args: string[], 
   try {
     const m = await measure(process.execPath, [BIN, 'tail', '--once', '--state-dir', state, '--url', url, '--log-format', 'json', '--max-queue', '1000GiB', ...args, data.dir]);
     if (m.code !== 0 && m.code !== 10) throw new Error(`tail failed (${m.code}): ${m.stderr.slice(-2000)}`);
-    const done = m.stderr.split('\n').filter((l) => l.includes('"caught up"')).map((l) => JSON.parse(l) as { delivered: number })[0];
+    const done = m.stderr.split('\n').filter((l) => l.includes('"caught up"') || l.includes('"done for now')).map((l) => JSON.parse(l) as { delivered: number })[0];
     return { ...m, records: done?.delivered ?? 0 };
   } finally {
     if (!stateDir) rmSync(state, { recursive: true, force: true });

@@ -70,6 +70,8 @@ export interface DispatcherStats {
   /** the last failure's disposition, null if none yet */
   lastError: string | null;
   endpoint: EndpointBreaker['state'];
+  /** probe requests that found the receiver still down, since start */
+  failedProbes: number;
 }
 
 const MAX_PAUSE_MS = 60_000;
@@ -91,7 +93,7 @@ export class Dispatcher {
   /** records of `pending` not in a request yet */
   private waiting = 0;
   private readonly inFlight = new Set<Promise<void>>();
-  private counts = { delivered: 0, retried: 0, dead: 0, expired: 0, requests: 0, records: 0 };
+  private counts = { delivered: 0, retried: 0, dead: 0, expired: 0, requests: 0, records: 0, failedProbes: 0 };
   private lastError: string | null = null;
   private loop: Promise<void> | null = null;
   private stopping = false;
@@ -203,6 +205,7 @@ export class Dispatcher {
       waitingRecords: this.waiting,
       lastError: this.lastError,
       endpoint: this.breaker.state,
+      failedProbes: c.failedProbes,
     };
   }
 
@@ -330,6 +333,7 @@ export class Dispatcher {
         this.counts.records -= records;
         try {
           const r = applyOutcome(this.ctx, slices, records, outcome, isProbe, this.o.clock.now());
+          if (isProbe && this.breaker.state !== 'closed') this.counts.failedProbes++;
           this.counts.delivered += r.delivered;
           this.counts.retried += r.retried;
           this.counts.dead += r.dead;

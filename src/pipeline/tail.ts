@@ -167,7 +167,8 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     const dead = spool.deadCount() - deadBefore;
     const queuedLeft = spool.counts().records;
     const exitCode = dead > 0 ? ExitCode.deadLetters : queuedLeft > 0 ? ExitCode.pendingRetries : ExitCode.ok;
-    log.info(o.once ? 'caught up' : 'stopped', { delivered: s.delivered, dead, queuedLeft });
+    const end = !o.once ? 'stopped' : queuedLeft > 0 ? 'done for now: the rest stays queued for the next run' : 'caught up';
+    log.info(end, { delivered: s.delivered, dead, queuedLeft });
     return { exitCode: o.once ? exitCode : ExitCode.ok, delivered: s.delivered, dead, queuedLeft };
   } finally {
     if (flushTimer) clearInterval(flushTimer);
@@ -191,17 +192,15 @@ function nextChange(d: Dispatcher, ms: number): Promise<void> {
 
 /**
  * --once: everything read has had its attempt. Done when nothing is due or in flight, or when the
- * receiver is down and a probe after it went down failed too (what is left stays queued for the
- * next run), or on a signal.
+ * receiver is down and a probe made after this point found it still down (what is left stays
+ * queued for the next run), or on a signal.
  */
 async function drained(d: Dispatcher, signal: AbortSignal): Promise<void> {
-  let probed = false;
+  const probesBefore = d.stats().failedProbes;
   while (!signal.aborted) {
     if (d.idle()) return;
     const s = d.stats();
-    if (s.endpoint === 'closed') probed = false;
-    else if (s.endpoint === 'probing') probed = true;
-    else if (probed && s.inFlightRequests === 0) return; // open again after a failed probe
+    if (s.endpoint !== 'closed' && s.failedProbes > probesBefore && s.inFlightRequests === 0) return;
     await nextChange(d, 200);
   }
 }

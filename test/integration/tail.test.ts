@@ -492,3 +492,20 @@ test('--poll and --max-line-bytes reach the reader: new segments are seen by res
     await env.close();
   }
 });
+
+test('--once with a receiver that refuses connections gives up after one probe: exit 10, everything queued', async () => {
+  const env = await setup();
+  try {
+    segment(env, '20260101-000000.000000001', publishable(50));
+    const started = Date.now();
+    const r = await env.cli(['tail', env.logs.path, '--once', '--url', 'http://127.0.0.1:1/hook', '--state-dir', env.state.path, '--log-format', 'json']);
+    assert.equal(r.code, 10, r.stderr);
+    assert.ok(Date.now() - started < 10_000, 'it does not wait for the receiver');
+    assert.ok(logLines(r.stderr).some((l) => /receiver unavailable, backing off/.test(l.msg)));
+    const st = JSON.parse((await env.cli(['status', '--json', '--state-dir', env.state.path])).stdout.toString());
+    assert.equal(st.queue.records, 50);
+    assert.match(st.endpoints[0].lastError, /ECONNREFUSED/);
+  } finally {
+    await env.close();
+  }
+});
