@@ -32,6 +32,7 @@ test('a refused receiver gets one probe per interval, the interval doubling', as
       await until(() => posts === expected.at(-1)! + 1 && h.d.stats().endpoint === 'open', `probe after ${wait}`);
       expected.push(posts);
     }
+    await until(() => h.d.stats().failedProbes === 4, 'four failed probes counted');
     assert.equal(h.logs.filter((l) => l.msg.startsWith('receiver unavailable')).length, 1);
     assert.ok(h.logs.filter((l) => l.level === 'warn').length <= 2, 'no log flood');
   } finally {
