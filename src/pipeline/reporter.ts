@@ -49,7 +49,7 @@ export class Reporter {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.tick();
+    this.tick(true);
   }
 
   info(): RuntimeInfo {
@@ -71,8 +71,9 @@ export class Reporter {
     };
   }
 
-  private tick(): void {
+  private tick(stopping = false): void {
     const info = this.info();
+    if (stopping) info.stoppedAt = info.updatedAt;
     try {
       writeRuntime(this.p.stateDir, info);
     } catch (err) {

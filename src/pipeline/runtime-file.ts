@@ -17,6 +17,8 @@ export interface RuntimeInfo {
   endpoint: string;
   lastError: string | null;
   paused: string | null;
+  /** set by the last write of a tail that stopped normally */
+  stoppedAt?: number;
 }
 
 export function writeRuntime(stateDir: string, info: RuntimeInfo): void {

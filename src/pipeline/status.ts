@@ -43,7 +43,7 @@ export async function readStatus(stateDir: string, now: number): Promise<Status>
     const streams: StreamStatus[] = [];
     for (const c of spool.checkpointsDetail()) streams.push(await streamStatus(c.stream, c.value, c.updatedAt));
     const rt = readRuntime(stateDir);
-    const running = rt && alive(rt.pid) ? { ...rt, alive: true as const } : { alive: false as const, lastSeen: rt?.updatedAt ?? null };
+    const running = rt && rt.stoppedAt === undefined && alive(rt.pid) ? { ...rt, alive: true as const } : { alive: false as const, lastSeen: rt?.updatedAt ?? null };
     return { stateDir, running, streams, queue, endpoints };
   } finally {
     spool.close();
