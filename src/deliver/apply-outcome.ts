@@ -14,6 +14,7 @@ import { classify, dispositionOf, failureKey, type PolicyOverrides } from './pol
 import { parseRetryAfter, retryDueAts, type BackoffOptions } from './backoff.js';
 import type { EndpointBreaker } from './endpoint-breaker.js';
 import type { OutcomeLog } from './outcome-log.js';
+import type { MisconfigGuard } from './misconfig-guard.js';
 
 export interface OutcomeContext {
   queue: QueuePort;
@@ -25,6 +26,9 @@ export interface OutcomeContext {
   log: OutcomeLog;
   /** told when a row got its outcome (every record has a result) */
   applied?: (row: ClaimedRow) => void;
+  /** turns a streak of identical endpoint-level final answers (404, 401, ...) into retries */
+  guard?: MisconfigGuard;
+  guardWarned?: boolean;
 }
 
 /** Records per result, and the failure's disposition (null when delivered). */
@@ -46,7 +50,17 @@ export function applyOutcome(
   isProbe: boolean,
   now: number,
 ): AppliedOutcome {
-  const verdict = classify(outcome, ctx.policy);
+  let verdict = classify(outcome, ctx.policy);
+  // An operator's explicit --final-on is taken at its word; the guard only second-guesses defaults.
+  const explicit = outcome.kind === 'response' && ctx.policy.finalOn?.some((r) => outcome.status >= r.from && outcome.status <= r.to);
+  if (verdict === 'final' && outcome.kind === 'response' && !explicit && ctx.guard?.finalAnswer(outcome.status)) {
+    if (ctx.guard.engaged && !ctx.guardWarned) {
+      ctx.guardWarned = true;
+      ctx.log.misconfigured(outcome.status);
+    }
+    verdict = 'retry';
+  }
+  if (verdict === 'delivered' && ctx.guard?.success()) ctx.guardWarned = false;
   const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.headers['retry-after'], now) : null;
   const signal = verdict !== 'retry' ? 'up' : outcome.kind === 'error' ? 'unreachable' : 'transient';
   const change = ctx.breaker.settle(now, signal, isProbe, retryAfterMs);

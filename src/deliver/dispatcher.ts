@@ -17,6 +17,7 @@ import { DEFAULT_MAX_AGE_MS, DEFAULT_RETRY_INTERVAL_MS } from './backoff.js';
 import { EndpointBreaker, type BreakerOptions } from './endpoint-breaker.js';
 import { bodyFromSlices, type BatchFormat } from './batch-body.js';
 import { BodyPool } from './body-pool.js';
+import { MisconfigGuard } from './misconfig-guard.js';
 import { HeaderBuilder, eventIdsOf, type HeaderItem } from './headers.js';
 import { planBatch, type BatchLimits, type BatchSlice } from './batcher.js';
 import { ClaimedRow } from './claimed-row.js';
@@ -140,6 +141,7 @@ export class Dispatcher {
       breaker: this.breaker,
       log: this.log,
       applied: (row) => this.open.delete(row),
+      guard: new MisconfigGuard(),
     };
   }
 

@@ -68,6 +68,11 @@ export class OutcomeLog {
     });
   }
 
+  /** The guard took a streak of identical endpoint-level final answers for a misconfiguration. */
+  misconfigured(status: number): void {
+    this.logger.error(`every request is answered ${status}: is --url (or the credentials) right? Records are kept and retried, not dead-lettered, until the receiver accepts one`, { url: this.url });
+  }
+
   breakerClosed(): void {
     this.logger.info('receiver is back, full concurrency restored', { url: this.url });
   }

@@ -509,3 +509,28 @@ test('--once with a receiver that refuses connections gives up after one probe: 
     await env.close();
   }
 });
+
+test('a receiver that answers 404 to everything (a wrong --url) does not move the stream to the dead letters', async () => {
+  const env = await setup({ defaultResponse: { status: 404, body: 'no such hook' } });
+  try {
+    segment(env, '20260101-000000.000000001', publishable(60));
+    const r = await env.tail(['--once', '--concurrency', '1']);
+    assert.ok(logLines(r.stderr).some((l) => l.level === 'error' && /every request is answered 404: is --url/.test(l.msg)), r.stderr);
+    const st = JSON.parse((await env.cli(['status', '--json', '--state-dir', env.state.path])).stdout.toString());
+    assert.ok(st.queue.deadCount <= 10, `${st.queue.deadCount} dead letters`);
+    assert.equal(st.queue.records + st.queue.deadCount, 60, 'nothing lost');
+    assert.ok(st.queue.records >= 50);
+  } finally {
+    await env.close();
+  }
+  const env2 = await setup({ defaultResponse: { status: 404 } });
+  try {
+    segment(env2, '20260101-000000.000000001', publishable(30));
+    const r = await env2.tail(['--once', '--concurrency', '1', '--final-on', '404']);
+    assert.equal(r.code, 11, 'an explicit --final-on 404 is taken at its word');
+    const st = JSON.parse((await env2.cli(['status', '--json', '--state-dir', env2.state.path])).stdout.toString());
+    assert.equal(st.queue.deadCount, 30);
+  } finally {
+    await env2.close();
+  }
+});

@@ -1,0 +1,37 @@
+// A wrong --url or a revoked credential answers every request with the same final status (404,
+// 401, ...). Taken at its word, that would move the whole stream into the dead letters at full
+// speed. After a streak of identical final answers of that kind with no success in between, the
+// guard calls them what they are, a receiver that cannot take anything now: transient. Records
+// are then retried with backoff and the endpoint breaker throttles to one probe per interval,
+// until the first success resets the guard.
+
+/** Statuses that say "this endpoint or these credentials are wrong", not "this record is bad". */
+const ENDPOINT_STATUSES = new Set([401, 403, 404, 405, 407, 410, 421]);
+
+export class MisconfigGuard {
+  private streak = 0;
+  private status = 0;
+  engaged = false;
+
+  constructor(private readonly threshold = 10) {}
+
+  /** A final answer with `status`: true when it must be taken as transient instead. */
+  finalAnswer(status: number): boolean {
+    if (!ENDPOINT_STATUSES.has(status)) {
+      this.streak = 0;
+      return false;
+    }
+    this.streak = status === this.status ? this.streak + 1 : 1;
+    this.status = status;
+    if (this.streak >= this.threshold) this.engaged = true;
+    return this.engaged;
+  }
+
+  /** A delivery: the receiver takes records; final answers are final again. Returns whether it was engaged. */
+  success(): boolean {
+    const was = this.engaged;
+    this.streak = 0;
+    this.engaged = false;
+    return was;
+  }
+}
