@@ -1,7 +1,8 @@
-// `loghook cat`: the records as kumod wrote them, in read order, byte for byte. Runs of kept lines
-// are written as slices of the decode buffer: no copy, no per-line write.
+// `loghook cat`: the records as kumod wrote them, in read order, byte for byte. The kept lines of
+// a batch go out in one write of the decode buffer (moved together in place when some lines were
+// filtered out): no per-line write, no copy when all are kept.
 import type { Writable } from 'node:stream';
-import { writevSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { resolveTargets, type Target } from '../source/discovery.js';
 import { Tailer, type SourceCounters } from '../source/tailer.js';
 import type { LineBatch } from '../source/types.js';
@@ -18,8 +19,8 @@ export interface CatOptions extends SelectOptions {
   /** where records go, unless outFd is given */
   out: Writable | null;
   /**
-   * A pipe, a regular file or /dev/null to write to directly: kept runs go out with writev
-   * straight from the decode buffer (no copy, no stream), and the buffers are reused at once.
+   * A regular file or /dev/null to write to directly: kept lines go out in one write straight
+   * from the decode buffer (no stream), and the buffers are reused at once.
    */
   outFd?: number;
   logger: Logger;
@@ -67,38 +68,18 @@ export function gather(batch: LineBatch, keep: number[]): Buffer {
   return buf.subarray(first, at);
 }
 
-/** The kept lines as runs of consecutive lines: slices of the decode buffer, no copy. */
-export function runs(batch: LineBatch, keep: number[]): Buffer[] {
-  const { buf, bounds } = batch;
-  const out: Buffer[] = [];
-  for (let k = 0; k < keep.length; ) {
-    let j = k;
-    while (j + 1 < keep.length && keep[j + 1] === keep[j]! + 1) j++;
-    out.push(buf.subarray(bounds[keep[k]!]!, bounds[keep[j]! + 1]!));
-    k = j + 1;
-  }
-  return out;
-}
-
 /**
- * writev, IOV_MAX buffers at a time, going on after a short write. A pipe somebody made
- * non-blocking answers EAGAIN when full: then it waits a moment and tries again.
+ * Writes all of `buf`, going on after a short write. A pipe somebody made non-blocking answers
+ * EAGAIN when full: then it waits a moment and tries again.
  */
-async function writeAll(fd: number, bufs: Buffer[]): Promise<void> {
-  for (let i = 0; i < bufs.length; ) {
-    let group = bufs.slice(i, i + 1024);
-    i += group.length;
-    while (group.length > 0) {
-      let n: number;
-      try {
-        n = writevSync(fd, group);
-      } catch (err) {
-        if (errnoCode(err) !== 'EAGAIN') throw err;
-        await new Promise((r) => setTimeout(r, 1));
-        continue;
-      }
-      while (group.length > 0 && n >= group[0]!.length) n -= group.shift()!.length;
-      if (group.length > 0 && n > 0) group[0] = group[0]!.subarray(n);
+async function writeAll(fd: number, buf: Buffer): Promise<void> {
+  let at = 0;
+  while (at < buf.length) {
+    try {
+      at += writeSync(fd, buf, at, buf.length - at);
+    } catch (err) {
+      if (errnoCode(err) !== 'EAGAIN') throw err;
+      await new Promise((r) => setTimeout(r, 1));
     }
   }
 }
@@ -118,9 +99,9 @@ export async function catRecords(opts: CatOptions): Promise<CatResult> {
   const write = async (chunk: Buffer) => {
     if (!result.closedEarly && !out!.write(chunk)) await drained(out!);
   };
-  const writeFd = async (fd: number, bufs: Buffer[]) => {
+  const writeFd = async (fd: number, buf: Buffer) => {
     try {
-      await writeAll(fd, bufs);
+      await writeAll(fd, buf);
     } catch (err) {
       onError(err as Error);
     }
@@ -132,7 +113,7 @@ export async function catRecords(opts: CatOptions): Promise<CatResult> {
     result.written += keep.length;
     if (keep.length === 0 || result.closedEarly) return;
     if (opts.outFd === undefined) return write(gather(batch, keep));
-    return writeFd(opts.outFd, runs(batch, keep));
+    return writeFd(opts.outFd, gather(batch, keep));
   };
   tailer = new Tailer({
     targets,
