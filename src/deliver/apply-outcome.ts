@@ -28,7 +28,6 @@ export interface OutcomeContext {
   applied?: (row: ClaimedRow) => void;
   /** turns a streak of identical endpoint-level final answers (404, 401, ...) into retries */
   guard?: MisconfigGuard;
-  guardWarned?: boolean;
 }
 
 /** Records per result, and the failure's disposition (null when delivered). */
@@ -51,16 +50,13 @@ export function applyOutcome(
   now: number,
 ): AppliedOutcome {
   let verdict = classify(outcome, ctx.policy);
+  if (verdict === 'delivered') ctx.guard?.success();
   // An operator's explicit --final-on is taken at its word; the guard only second-guesses defaults.
-  const explicit = outcome.kind === 'response' && ctx.policy.finalOn?.some((r) => outcome.status >= r.from && outcome.status <= r.to);
-  if (verdict === 'final' && outcome.kind === 'response' && !explicit && ctx.guard?.finalAnswer(outcome.status)) {
-    if (ctx.guard.engaged && !ctx.guardWarned) {
-      ctx.guardWarned = true;
-      ctx.log.misconfigured(outcome.status);
-    }
-    verdict = 'retry';
+  if (verdict === 'final' && outcome.kind === 'response' && ctx.guard && !ctx.policy.finalOn?.some((r) => outcome.status >= r.from && outcome.status <= r.to)) {
+    const seen = ctx.guard.finalAnswer(outcome.status);
+    if (seen === 'engaged') ctx.log.misconfigured(outcome.status);
+    if (seen !== 'final') verdict = 'retry';
   }
-  if (verdict === 'delivered' && ctx.guard?.success()) ctx.guardWarned = false;
   const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.headers['retry-after'], now) : null;
   const signal = verdict !== 'retry' ? 'up' : outcome.kind === 'error' ? 'unreachable' : 'transient';
   const change = ctx.breaker.settle(now, signal, isProbe, retryAfterMs);

@@ -11,27 +11,30 @@ const ENDPOINT_STATUSES = new Set([401, 403, 404, 405, 407, 410, 421]);
 export class MisconfigGuard {
   private streak = 0;
   private status = 0;
-  engaged = false;
+  private engaged = false;
 
   constructor(private readonly threshold = 10) {}
 
-  /** A final answer with `status`: true when it must be taken as transient instead. */
-  finalAnswer(status: number): boolean {
+  /**
+   * A final answer with `status`: 'final' as it says, or 'retry' while the guard is engaged;
+   * 'engaged' for the answer that engages it (a retry too, and the moment to say so).
+   */
+  finalAnswer(status: number): 'final' | 'retry' | 'engaged' {
     if (!ENDPOINT_STATUSES.has(status)) {
       this.streak = 0;
-      return false;
+      return 'final';
     }
     this.streak = status === this.status ? this.streak + 1 : 1;
     this.status = status;
-    if (this.streak >= this.threshold) this.engaged = true;
-    return this.engaged;
+    if (this.engaged) return 'retry';
+    if (this.streak < this.threshold) return 'final';
+    this.engaged = true;
+    return 'engaged';
   }
 
-  /** A delivery: the receiver takes records; final answers are final again. Returns whether it was engaged. */
-  success(): boolean {
-    const was = this.engaged;
+  /** A delivery: the receiver takes records; final answers are final again. */
+  success(): void {
     this.streak = 0;
     this.engaged = false;
-    return was;
   }
 }

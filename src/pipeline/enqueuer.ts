@@ -40,7 +40,8 @@ export class Enqueuer {
   private open: OpenChunk | null = null;
   private arena = Buffer.allocUnsafe(ARENA_BYTES);
   private used = 0;
-  private readonly keys = new Map<string, string>();
+  /** segment key of the last segment seen (chunks follow one segment for a long time) */
+  private keyOf = { path: '', key: '' };
   /** lines were consumed (even if all were filtered): the checkpoint must move */
   private dirty = false;
 
@@ -107,9 +108,8 @@ export class Enqueuer {
       if (same && n < this.opts.chunkRecords && (n === 0 || bytes + size + n + 2 <= this.opts.chunkBytes)) return c;
       return null;
     }
-    let key = this.keys.get(segment.path);
-    if (!key) this.keys.set(segment.path, (key = segmentKey(segment.dir, segment.name)));
-    this.open = { input: { stream: segment.stream, segment: segment.name, segmentKey: key, lines: [], body: Buffer.alloc(0), ends: [] }, start: this.used, bytes: 0 };
+    if (this.keyOf.path !== segment.path) this.keyOf = { path: segment.path, key: segmentKey(segment.dir, segment.name) };
+    this.open = { input: { stream: segment.stream, segment: segment.name, segmentKey: this.keyOf.key, lines: [], body: Buffer.alloc(0), ends: [] }, start: this.used, bytes: 0 };
     return this.open;
   }
 

@@ -27,7 +27,7 @@ export class LineSplitter {
 
   constructor(
     private readonly maxLineBytes: number,
-    private readonly outBytes = 256 * 1024,
+    private readonly outBytes = READ_BYTES,
     /** the consumer is done with a buffer's lines once its batches were handled (no copy kept) */
     private readonly recycle = false,
   ) {}

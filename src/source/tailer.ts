@@ -108,7 +108,7 @@ export class Tailer {
         // While a pass keeps finding work (a replay), list the directories again only when a file
         // event came or the rescan interval passed: a listing of a day of segments is not free.
         const t = performance.now();
-        if (idle || this.waker?.eventSeen || t - scannedAt >= rescanMs) {
+        if (idle || this.waker?.takeEvent() || t - scannedAt >= rescanMs) {
           await this.rescan(first);
           scannedAt = t;
           first = false;

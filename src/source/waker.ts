@@ -32,8 +32,8 @@ export class Waker {
     this.wakeNow?.();
   }
 
-  /** An event came since the last wait (taken: true once). */
-  get eventSeen(): boolean {
+  /** Whether an event came since the last wait or take; it counts as seen afterwards. */
+  takeEvent(): boolean {
     const seen = this.pending;
     this.pending = false;
     return seen;

@@ -7,16 +7,6 @@
 // go, a record to retry becomes a row of its own with its own (jittered) due time, a dead one a
 // dead letter.
 
-/** One record's identity, derived from its position: stable across retries and restarts. */
-export interface RecordPosition {
-  /** stream key (directory + suffix), see src/source */
-  stream: string;
-  /** segment file name */
-  segment: string;
-  /** 0-based line index in the decompressed segment */
-  line: number;
-}
-
 /** What the pipeline hands to `commit`: records of one segment, in read order. */
 export interface ChunkInput {
   stream: string;

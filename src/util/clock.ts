@@ -32,7 +32,3 @@ export function abortError(): Error {
   e.name = 'AbortError';
   return e;
 }
-
-export function isAbortError(err: unknown): boolean {
-  return err instanceof Error && err.name === 'AbortError';
-}

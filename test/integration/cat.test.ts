@@ -1,7 +1,7 @@
 // `loghook cat` driven as a user drives it: the built binary in a child process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { copyFixtureSegments } from '../helpers/fixtures.js';
@@ -172,6 +172,31 @@ test('a single segment file can be named instead of a directory', async () => {
     writeFileSync(join(d.path, 'other'), 'ignored');
     const r = await runCli(['cat', join(d.path, 'copy-of-segment.zst')]);
     assert.equal(r.stdout.toString(), input.join(''));
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('cat into a regular file (written straight, decode buffers reused) prints the same bytes, filtered or not', () => {
+  const d = makeTempDir();
+  try {
+    const segs = ['20260101-000000.000000001', '20260101-000100.000000001', '20260101-000200.000000001'];
+    const all = segs.map((n, i) => {
+      const l = lines(1500, i + 1);
+      writeSegment(d.path, n, l);
+      return l;
+    });
+    const toFile = (args: string[]) => {
+      const out = join(d.path, '.out');
+      const fd = openSync(out, 'w');
+      const r = spawnSync(process.execPath, [BIN, 'cat', ...args, d.path], { stdio: ['ignore', fd, 'pipe'] });
+      closeSync(fd);
+      assert.equal(r.status, 0, String(r.stderr));
+      return readFileSync(out, 'utf8');
+    };
+    assert.equal(toFile([]), all.flat().join(''));
+    const kept = all.flat().filter((l) => ['Delivery', 'Bounce'].includes((JSON.parse(l) as { type: string }).type));
+    assert.equal(toFile(['--types', 'Delivery,Bounce']), kept.join(''));
   } finally {
     d.cleanup();
   }
