@@ -2,8 +2,8 @@
 // Every option can also be set from the environment (LOGHOOK_*), which is where secrets belong.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { parseHeaderOption, type HeaderItem } from '../deliver/headers.js';
-import { parseStatusList, type StatusRange } from '../deliver/policy.js';
+import { parseHeaderOption, type HeaderItem } from '../sinks/http/headers.js';
+import { parseStatusList, type StatusRange } from '../sinks/http/policy.js';
 import { createLogger, type LogFormat, type LogLevel } from '../telemetry/logger.js';
 import { defaultStateDir } from '../config/state-dir.js';
 import { parseCount, parseSize } from '../config/units.js';

@@ -6,19 +6,17 @@
 // A record's result waits in its ClaimedRow; the row's outcome goes to the queue, in one call, when
 // the request that carried its last record ends.
 import type { Random } from '../util/clock.js';
-import type { HttpOutcome } from './http-client.js';
+import type { SinkOutcome } from './sink.js';
 import type { QueuePort, RecordResult } from './queue-port.js';
 import type { BatchSlice } from './batcher.js';
 import { DELIVERED, type ClaimedRow } from './claimed-row.js';
-import { classify, dispositionOf, failureKey, type PolicyOverrides } from './policy.js';
-import { parseRetryAfter, retryDueAts, type BackoffOptions } from './backoff.js';
+import { retryDueAts, type BackoffOptions } from './backoff.js';
 import type { EndpointBreaker } from './endpoint-breaker.js';
 import type { OutcomeLog } from './outcome-log.js';
 import type { MisconfigGuard } from './misconfig-guard.js';
 
 export interface OutcomeContext {
   queue: QueuePort;
-  policy: PolicyOverrides;
   backoff: BackoffOptions;
   random: Random;
   maxAgeMs: number;
@@ -45,20 +43,22 @@ export function applyOutcome(
   ctx: OutcomeContext,
   slices: readonly BatchSlice<ClaimedRow>[],
   records: number,
-  outcome: HttpOutcome,
+  outcome: SinkOutcome,
   isProbe: boolean,
   now: number,
 ): AppliedOutcome {
-  let verdict = classify(outcome, ctx.policy);
+  let { verdict, signal } = outcome;
+  const { retryAfterMs } = outcome;
   if (verdict === 'delivered') ctx.guard?.success();
-  // An operator's explicit --final-on is taken at its word; the guard only second-guesses defaults.
-  if (verdict === 'final' && outcome.kind === 'response' && ctx.guard && !ctx.policy.finalOn?.some((r) => outcome.status >= r.from && outcome.status <= r.to)) {
-    const seen = ctx.guard.finalAnswer(outcome.status);
-    if (seen === 'engaged') ctx.log.misconfigured(outcome.status);
-    if (seen !== 'final') verdict = 'retry';
+  // An operator's explicit final_on is taken at its word; the guard only second-guesses defaults.
+  if (verdict === 'final' && ctx.guard && !outcome.explicit) {
+    const seen = ctx.guard.finalAnswer(outcome.endpointLevel);
+    if (seen === 'engaged') ctx.log.misconfigured(String(outcome.endpointLevel ?? outcome.failureKey));
+    if (seen !== 'final') {
+      verdict = 'retry';
+      signal = 'transient';
+    }
   }
-  const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.headers['retry-after'], now) : null;
-  const signal = verdict !== 'retry' ? 'up' : outcome.kind === 'error' ? 'unreachable' : 'transient';
   const change = ctx.breaker.settle(now, signal, isProbe, retryAfterMs);
   const out: AppliedOutcome = { delivered: 0, retried: 0, dead: 0, expired: 0, disposition: null };
   try {
@@ -68,12 +68,12 @@ export function applyOutcome(
       ctx.log.success(now);
       return out;
     }
-    const disposition = (out.disposition = dispositionOf(outcome));
+    const disposition = (out.disposition = outcome.disposition ?? outcome.failureKey);
     if (verdict === 'final') {
       const dead: RecordResult = { kind: 'dead', reason: 'final', disposition };
       for (const s of slices) give(ctx, s, now, () => dead);
       out.dead = records;
-      ctx.log.failure(now, failureKey(outcome), 'final', disposition, records);
+      ctx.log.failure(now, outcome.failureKey, 'final', disposition, records);
       return out;
     }
     const expired: RecordResult = { kind: 'dead', reason: 'expired', disposition };
@@ -91,7 +91,7 @@ export function applyOutcome(
         return { kind: 'retry', dueAt, disposition };
       });
     }
-    if (out.retried > 0) ctx.log.failure(now, failureKey(outcome), 'retry', disposition, out.retried);
+    if (out.retried > 0) ctx.log.failure(now, outcome.failureKey, 'retry', disposition, out.retried);
     if (out.expired > 0) ctx.log.failure(now, 'expired', 'expired', disposition, out.expired);
     return out;
   } finally {

@@ -9,32 +9,23 @@ import type { QueuedMessage } from '../spool/types.js';
 import { systemClock, type Clock, type Random } from '../util/clock.js';
 import { errorMessage } from '../util/errors.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
-import { formatBytes, formatDuration } from '../config/units.js';
-import type { HttpOutcome } from './http-client.js';
+import { formatDuration } from '../config/units.js';
 import type { QueuePort, RecordResult } from './queue-port.js';
-import type { PolicyOverrides } from './policy.js';
+import type { Sink, SinkOutcome, SinkRequest } from './sink.js';
 import { DEFAULT_MAX_AGE_MS, DEFAULT_RETRY_INTERVAL_MS } from './backoff.js';
 import { EndpointBreaker, type BreakerOptions } from './endpoint-breaker.js';
-import { bodyFromSlices, type BatchFormat } from './batch-body.js';
-import { BodyPool } from './body-pool.js';
+import type { BatchFormat } from './batch-body.js';
 import { MisconfigGuard } from './misconfig-guard.js';
-import { HeaderBuilder, eventIdsOf, type HeaderItem } from './headers.js';
+import { eventIdsOf, requestId } from '../hook/event-id.js';
 import { planBatch, type BatchLimits, type BatchSlice } from './batcher.js';
 import { ClaimedRow } from './claimed-row.js';
 import { OutcomeLog } from './outcome-log.js';
 import { applyOutcome, type OutcomeContext } from './apply-outcome.js';
 import { Waker } from './waker.js';
 
-/** What the dispatcher needs from the HTTP client (HttpClient implements it). */
-export interface Poster {
-  post(body: Buffer, headers: Record<string, string>): Promise<HttpOutcome>;
-}
-
 export interface DispatcherOptions {
-  url: string;
-  client: Poster;
+  sink: Sink;
   queue: QueuePort;
-  version: string;
   clock?: Clock;
   random?: Random;
   logger?: Logger;
@@ -52,8 +43,6 @@ export interface DispatcherOptions {
   retryIntervalMs?: number;
   maxRetryIntervalMs?: number;
   maxAgeMs?: number;
-  policy?: PolicyOverrides;
-  headers?: readonly HeaderItem[];
   /** defaults: first probe after 1 s, doubling up to the retry interval, 5 transient in a row */
   breaker?: BreakerOptions;
 }
@@ -76,21 +65,18 @@ export interface DispatcherStats {
 }
 
 const MAX_PAUSE_MS = 60_000;
-const BIG_ID_HEADER = 8 * 1024;
 
 export class Dispatcher {
-  private readonly o: Required<Omit<DispatcherOptions, 'policy' | 'headers' | 'breaker' | 'random'>> & { random: Random };
+  private readonly o: Required<Omit<DispatcherOptions, 'breaker' | 'random'>> & { random: Random };
   private readonly ctx: OutcomeContext;
   private readonly limits: BatchLimits;
   private readonly breaker: EndpointBreaker;
-  private readonly headers: HeaderBuilder;
   private readonly log: OutcomeLog;
   private readonly listeners = new Set<() => void>();
   /** claimed rows with records not in a request yet, in the order taken */
   private pending: ClaimedRow[] = [];
   /** claimed rows without their outcome yet (waiting, in flight, or both) */
   private readonly open = new Set<ClaimedRow>();
-  private readonly bodies: BodyPool;
   /** records of `pending` not in a request yet */
   private waiting = 0;
   private readonly inFlight = new Set<Promise<void>>();
@@ -107,10 +93,8 @@ export class Dispatcher {
     const retryIntervalMs = opts.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS;
     const batchSize = Math.max(1, opts.batchSize ?? 1);
     this.o = {
-      url: opts.url,
-      client: opts.client,
+      sink: opts.sink,
       queue: opts.queue,
-      version: opts.version,
       clock: opts.clock ?? systemClock,
       random: opts.random ?? Math.random,
       logger: opts.logger ?? silentLogger,
@@ -128,13 +112,10 @@ export class Dispatcher {
     const { maxBatchBytes, minBatchSize, maxBatchLatencyMs, batchFormat: format } = this.o;
     this.limits = { batchSize, maxBatchBytes, minBatchSize, maxBatchLatencyMs, format };
     this.breaker = new EndpointBreaker({ maxIntervalMs: retryIntervalMs, ...opts.breaker });
-    this.bodies = new BodyPool(this.o.concurrency * 2);
-    this.headers = new HeaderBuilder({ version: opts.version, extra: opts.headers ?? [], url: opts.url });
-    this.log = new OutcomeLog(this.o.logger, opts.queue, opts.url);
+    this.log = new OutcomeLog(this.o.logger, opts.queue, opts.sink.endpoint);
     this.waker = new Waker(this.o.clock);
     this.ctx = {
       queue: opts.queue,
-      policy: opts.policy ?? {},
       backoff: { retryIntervalMs, maxRetryIntervalMs: this.o.maxRetryIntervalMs },
       random: this.o.random,
       maxAgeMs: this.o.maxAgeMs,
@@ -311,25 +292,17 @@ export class Dispatcher {
 
   private send(slices: BatchSlice<ClaimedRow>[], records: number, now: number): void {
     const isProbe = this.breaker.begin(now);
-    const ids = eventIdsOf(slices);
+    const eventIds = eventIdsOf(slices);
     let attempt = 1;
     for (const sl of slices) attempt = Math.max(attempt, sl.msg.attempts + 1);
-    const { body } = bodyFromSlices(slices, this.o.batchFormat, this.bodies.acquire.bind(this.bodies));
-    const headers = this.headers.build(ids, attempt, now, this.o.batchFormat);
-    const idHeader = headers['loghook-event-ids'];
-    if (idHeader && idHeader.length > BIG_ID_HEADER) {
-      this.log.once('id-header', 'the Loghook-Event-Ids header is large; receivers with a small header limit answer 431 (lower --batch-size)', {
-        headerBytes: formatBytes(idHeader.length),
-      });
-    }
+    const req: SinkRequest = { slices, records, eventIds, id: requestId(eventIds), attempt, now, format: this.o.batchFormat };
     this.counts.requests++;
     this.counts.records += records;
-    const p: Promise<void> = this.o.client
-      .post(body, headers)
-      .catch((err: unknown): HttpOutcome => ({ kind: 'error', code: 'UNKNOWN', message: errorMessage(err) }))
+    const p: Promise<void> = this.o.sink
+      .send(req)
+      .catch((err: unknown): SinkOutcome => unexpected(err))
       .then((outcome) => {
         this.inFlight.delete(p);
-        this.bodies.release(body);
         if (this.abandoned) return;
         this.counts.requests--;
         this.counts.records -= records;
@@ -353,4 +326,13 @@ export class Dispatcher {
   private changed(): void {
     for (const l of [...this.listeners]) l();
   }
+}
+
+/** A sink that broke its promise never to reject: a transient failure, so nothing is lost. */
+function unexpected(err: unknown): SinkOutcome {
+  const message = errorMessage(err);
+  return {
+    verdict: 'retry', explicit: false, kind: 'unreachable', disposition: `internal error: ${message}`,
+    failureKey: 'error:INTERNAL', retryAfterMs: null, signal: 'unreachable', endpointLevel: null,
+  };
 }

@@ -5,9 +5,6 @@
 // are then retried with backoff and the endpoint breaker throttles to one probe per interval,
 // until the first success resets the guard.
 
-/** Statuses that say "this endpoint or these credentials are wrong", not "this record is bad". */
-const ENDPOINT_STATUSES = new Set([401, 403, 404, 405, 407, 410, 421]);
-
 export class MisconfigGuard {
   private streak = 0;
   private status = 0;
@@ -16,11 +13,12 @@ export class MisconfigGuard {
   constructor(private readonly threshold = 10) {}
 
   /**
-   * A final answer with `status`: 'final' as it says, or 'retry' while the guard is engaged;
+   * A final answer, `status` being its endpoint-level code (SinkOutcome.endpointLevel, null for
+   * an answer about the records): 'final' as it says, or 'retry' while the guard is engaged;
    * 'engaged' for the answer that engages it (a retry too, and the moment to say so).
    */
-  finalAnswer(status: number): 'final' | 'retry' | 'engaged' {
-    if (!ENDPOINT_STATUSES.has(status)) {
+  finalAnswer(status: number | null): 'final' | 'retry' | 'engaged' {
+    if (status === null) {
       this.streak = 0;
       return 'final';
     }

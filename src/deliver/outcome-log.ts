@@ -69,8 +69,8 @@ export class OutcomeLog {
   }
 
   /** The guard took a streak of identical endpoint-level final answers for a misconfiguration. */
-  misconfigured(status: number): void {
-    this.logger.error(`every request is answered ${status}: is --url (or the credentials) right? Records are kept and retried, not dead-lettered, until the receiver accepts one`, { url: this.url });
+  misconfigured(answer: string): void {
+    this.logger.error(`every request is answered ${answer}: is the url (or the credentials) right? Records are kept and retried, not dead-lettered, until the receiver accepts one`, { url: this.url });
   }
 
   breakerClosed(): void {

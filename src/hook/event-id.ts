@@ -1,8 +1,11 @@
-// Stable event ids, derived from a record's position: the same across retries, restarts and
-// replays, so a receiver can drop the few duplicates at-least-once delivery allows.
-//   event id = <segment key>-<line>
+// Stable event ids, derived from a record's position: the same across retries, restarts, replays
+// and hooks (the id names the record, not the delivery), so a receiver can drop the few duplicates
+// at-least-once delivery allows. The only spelling of these formats:
+//   event id    = <segment key>-<line>
 //   segment key = first 16 hex digits of SHA-256("<host>\0<directory>\0<segment name>")
-// The host name is part of it so that two nodes with the same log directory never collide.
+//   batch id    = b- + first 32 hex digits of SHA-256(<event ids joined by ",">)
+// The host name is part of the segment key so that two nodes with the same log directory never
+// collide.
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 
@@ -12,4 +15,28 @@ export function segmentKey(dir: string, name: string, host: string = hostname())
 
 export function eventId(segmentKeyHex: string, line: number): string {
   return `${segmentKeyHex}-${line}`;
+}
+
+/** Records [from, to) of a row, for their ids. */
+export interface IdRange {
+  msg: { segmentKey: string; lines: ArrayLike<number> };
+  from: number;
+  to: number;
+}
+
+/** Event ids of the records of `ranges`, in order. */
+export function eventIdsOf(ranges: readonly IdRange[]): string[] {
+  const out: string[] = [];
+  for (const { msg, from, to } of ranges) for (let i = from; i < to; i++) out.push(eventId(msg.segmentKey, msg.lines[i]!));
+  return out;
+}
+
+/** The id of a batch: stable for the same records in the same order. */
+export function batchId(eventIds: readonly string[]): string {
+  return 'b-' + createHash('sha256').update(eventIds.join(',')).digest('hex').slice(0, 32);
+}
+
+/** A request's id: the record's own id when it carries one, else the batch id. */
+export function requestId(eventIds: readonly string[]): string {
+  return eventIds.length === 1 ? eventIds[0]! : batchId(eventIds);
 }

@@ -4,11 +4,11 @@
 import { resolveTargets } from '../source/discovery.js';
 import { Tailer } from '../source/tailer.js';
 import { Spool } from '../spool/spool.js';
-import { HttpClient } from '../deliver/http-client.js';
+import { HttpSink } from '../sinks/http/sink.js';
 import { Dispatcher } from '../deliver/dispatcher.js';
 import type { BatchFormat } from '../deliver/batch-body.js';
-import type { HeaderItem } from '../deliver/headers.js';
-import type { PolicyOverrides } from '../deliver/policy.js';
+import type { HeaderItem } from '../sinks/http/headers.js';
+import type { PolicyOverrides } from '../sinks/http/policy.js';
 import { hookSelection, type HookFilter } from '../hook/hook.js';
 import { Enqueuer } from './enqueuer.js';
 import { Gate } from './gate.js';
@@ -77,13 +77,13 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
   const spool = Spool.open({ stateDir: o.stateDir, clock: o.clock, memoryWindowRecords: WINDOW_RECORDS, memoryWindowBytes: WINDOW_BYTES });
   let flushTimer: NodeJS.Timeout | null = null;
   try {
-    const client = new HttpClient({ url: o.url, connections: o.concurrency, timeoutMs: o.timeoutMs });
+    const sink = new HttpSink({ url: o.url, version: o.version, connections: o.concurrency, timeoutMs: o.timeoutMs, headers: o.headers, policy: o.policy, logger: log, clock: o.clock });
     const dispatcher = new Dispatcher({
-      url: o.url, client, queue: spool, version: o.version, clock: o.clock, logger: log,
+      sink, queue: spool, clock: o.clock, logger: log,
       batchSize: o.batchSize, minBatchSize: o.minBatchSize, maxBatchLatencyMs: o.maxBatchLatencyMs,
       maxBatchBytes: o.maxBatchBytes, batchFormat: o.batchFormat, concurrency: o.concurrency,
       retryIntervalMs: o.retryIntervalMs, maxRetryIntervalMs: o.maxRetryIntervalMs, maxAgeMs: o.maxAgeMs,
-      policy: o.policy, headers: o.headers, ...(o.random ? { random: o.random } : {}),
+      ...(o.random ? { random: o.random } : {}),
     });
     let tailer: Tailer | null = null;
     const enqueuer = new Enqueuer({
@@ -155,8 +155,8 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       o.signal.removeEventListener('abort', stop);
       // The dispatcher says itself what it abandoned after --shutdown-timeout.
       const { abandonedRequests } = await dispatcher.stop({ timeoutMs: o.shutdownTimeoutMs });
-      if (abandonedRequests > 0) client.destroy();
-      else await client.close();
+      if (abandonedRequests > 0) void sink.destroy();
+      else await sink.close();
       clearInterval(flushTimer);
       flushTimer = null;
       spool.flush();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import type { Poster } from '../../src/deliver/dispatcher.js';
+import type { Sink } from '../../src/deliver/sink.js';
 import { T0, record, settle, setup, until } from './harness.js';
 
 async function closedPort(): Promise<number> {
@@ -14,7 +14,7 @@ async function closedPort(): Promise<number> {
 
 test('a refused receiver gets one probe per interval, the interval doubling', async () => {
   let posts = 0;
-  const wrap = (p: Poster): Poster => ({ post: (b, hd) => (posts++, p.post(b, hd)) });
+  const wrap = (s: Sink): Sink => ({ endpoint: s.endpoint, send: (r) => (posts++, s.send(r)), close: () => s.close(), destroy: () => s.destroy() });
   const h = await setup({ url: `http://127.0.0.1:${await closedPort()}/hook`, concurrency: 4, wrap });
   try {
     for (let i = 0; i < 50; i++) h.queue.add([record(i)], { createdAt: T0 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseHeaderOption } from '../../src/deliver/headers.js';
+import { parseHeaderOption } from '../../src/sinks/http/headers.js';
 import { T0, record, settle, setup, until } from './harness.js';
 
 test('stop() waits for requests in flight and applies their outcome', async () => {
@@ -29,7 +29,7 @@ test('stop() abandons requests still running at the timeout; their rows stay que
     assert.equal(done, false, 'waits');
     h.clock.advance(5000);
     assert.deepEqual(await p, { abandonedRequests: 1 });
-    await h.client.destroy(); // the request now fails, and nothing is applied
+    await h.sink.destroy(); // the request now fails, and nothing is applied
     await settle();
     assert.equal(h.queue.rows.size, 1);
     assert.deepEqual([h.queue.delivered, h.queue.retries, h.queue.dead], [[], [], []]);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseStatusList } from '../../src/deliver/policy.js';
+import { parseStatusList } from '../../src/sinks/http/policy.js';
 import { T0, record, settle, setup, until } from './harness.js';
 
 const DAY = 86_400_000;

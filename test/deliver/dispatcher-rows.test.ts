@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Spool } from '../../src/spool/spool.js';
-import type { Poster } from '../../src/deliver/dispatcher.js';
-import type { HttpOutcome } from '../../src/deliver/http-client.js';
+import type { Sink, SinkOutcome } from '../../src/deliver/sink.js';
+import { recordOf } from '../../src/deliver/sink.js';
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -22,14 +22,17 @@ interface Held {
   release(): void;
 }
 
-/** A Poster whose outcomes are held, in the order they arrive, until the test releases them. */
-function holding(): { wrap: (p: Poster) => Poster; held: Held[] } {
+/** A sink whose outcomes are held, in the order they arrive, until the test releases them. */
+function holding(): { wrap: (s: Sink) => Sink; held: Held[] } {
   const held: Held[] = [];
-  const wrap = (p: Poster): Poster => ({
-    post: (body, headers) => {
-      const parsed = JSON.parse(body.toString()) as { id: string } | { id: string }[];
-      const first = parseInt((Array.isArray(parsed) ? parsed[0]! : parsed).id, 16);
-      return p.post(body, headers).then((o) => new Promise<HttpOutcome>((resolve) => held.push({ first, release: () => resolve(o) })));
+  const wrap = (s: Sink): Sink => ({
+    endpoint: s.endpoint,
+    close: () => s.close(),
+    destroy: () => s.destroy(),
+    send: (req) => {
+      const sl = req.slices[0]!;
+      const first = parseInt((JSON.parse(recordOf(sl.msg, sl.from).toString()) as { id: string }).id, 16);
+      return s.send(req).then((o) => new Promise<SinkOutcome>((resolve) => held.push({ first, release: () => resolve(o) })));
     },
   });
   return { wrap, held };

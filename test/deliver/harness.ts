@@ -1,7 +1,10 @@
 // Shared set-up of dispatcher tests: a real receiver, the real HTTP client, a manual clock, a
 // seeded random source, the in-memory queue and a logger that keeps what it was told.
-import { Dispatcher, type DispatcherOptions, type Poster } from '../../src/deliver/dispatcher.js';
-import { HttpClient } from '../../src/deliver/http-client.js';
+import { Dispatcher, type DispatcherOptions } from '../../src/deliver/dispatcher.js';
+import type { Sink } from '../../src/deliver/sink.js';
+import { HttpSink } from '../../src/sinks/http/sink.js';
+import type { HeaderItem } from '../../src/sinks/http/headers.js';
+import type { PolicyOverrides } from '../../src/sinks/http/policy.js';
 import type { LogFields, Logger } from '../../src/telemetry/logger.js';
 import { ManualClock, seededRandom } from '../helpers/manual-clock.js';
 import { Receiver, type ReceiverOptions } from '../helpers/receiver.js';
@@ -24,42 +27,49 @@ export interface Harness {
   rx: Receiver;
   clock: ManualClock;
   queue: FakeQueue;
-  client: HttpClient;
+  sink: HttpSink;
   d: Dispatcher;
   logs: LogLine[];
   close(): Promise<void>;
 }
 
 export async function setup(
-  opts: Partial<DispatcherOptions> & { receiver?: ReceiverOptions; timeoutMs?: number; userinfo?: string; wrap?: (p: Poster) => Poster } = {},
+  opts: Partial<DispatcherOptions> & {
+    url?: string;
+    headers?: HeaderItem[];
+    policy?: PolicyOverrides;
+    receiver?: ReceiverOptions;
+    timeoutMs?: number;
+    userinfo?: string;
+    wrap?: (s: Sink) => Sink;
+  } = {},
 ): Promise<Harness> {
-  const { receiver, timeoutMs, wrap, userinfo, ...rest } = opts;
+  const { receiver, timeoutMs, wrap, userinfo, headers, policy, url: _url, ...rest } = opts;
   const rx = await Receiver.start(receiver);
   const clock = new ManualClock(T0);
   const queue = new FakeQueue();
   const url = opts.url ?? (userinfo ? rx.url.replace('://', `://${userinfo}@`) : rx.url);
-  const client = new HttpClient({ url, connections: opts.concurrency ?? 4, timeoutMs: timeoutMs ?? 5000 });
   const logs: LogLine[] = [];
+  const logger = captureLogger(logs);
+  const sink = new HttpSink({ url, version: '9.9.9', connections: opts.concurrency ?? 4, timeoutMs: timeoutMs ?? 5000, logger, clock, ...(headers ? { headers } : {}), ...(policy ? { policy } : {}) });
   const d = new Dispatcher({
-    url,
-    client: wrap ? wrap(client) : client,
+    sink: wrap ? wrap(sink) : sink,
     queue,
     clock,
     random: seededRandom(42),
-    logger: captureLogger(logs),
-    version: '9.9.9',
+    logger,
     ...rest,
   });
   return {
     rx,
     clock,
     queue,
-    client,
+    sink,
     d,
     logs,
     async close() {
       await d.stop({ timeoutMs: 0 });
-      await client.destroy();
+      await sink.destroy();
       await rx.close();
     },
   };

@@ -515,7 +515,7 @@ test('a receiver that answers 404 to everything (a wrong --url) does not move th
   try {
     segment(env, '20260101-000000.000000001', publishable(60));
     const r = await env.tail(['--once', '--concurrency', '1']);
-    assert.ok(logLines(r.stderr).some((l) => l.level === 'error' && /every request is answered 404: is --url/.test(l.msg)), r.stderr);
+    assert.ok(logLines(r.stderr).some((l) => l.level === 'error' && /every request is answered 404: is the url/.test(l.msg)), r.stderr);
     const st = JSON.parse((await env.cli(['status', '--json', '--state-dir', env.state.path])).stdout.toString());
     assert.ok(st.queue.deadCount <= 10, `${st.queue.deadCount} dead letters`);
     assert.equal(st.queue.records + st.queue.deadCount, 60, 'nothing lost');

@@ -15,10 +15,16 @@
 // (`429`), classes (`4xx`) or ranges (`500-504`). When several items match, the narrowest one
 // wins (`--retry-on 4xx --final-on 404` makes 404 final and every other 4xx a retry); on a tie
 // between --retry-on and --final-on, retry wins (records still expire at --max-age).
-import { UsageError } from '../util/errors.js';
-import type { HttpOutcome } from './http-client.js';
+import { UsageError } from '../../util/errors.js';
+import { parseRetryAfter } from '../../deliver/backoff.js';
+import { DELIVERED_OUTCOME, type SinkOutcome, type Verdict } from '../../deliver/sink.js';
+import type { HttpOutcome } from './client.js';
 
-export type Verdict = 'delivered' | 'retry' | 'final';
+export type { Verdict };
+
+/** Statuses that say "this endpoint or these credentials are wrong", not "this record is bad":
+ * a streak of identical ones engages the misconfiguration guard (deliver/misconfig-guard.ts). */
+const ENDPOINT_STATUSES = new Set([401, 403, 404, 405, 407, 410, 421]);
 
 export interface StatusRange {
   from: number;
@@ -70,12 +76,46 @@ export function defaultVerdict(status: number): Verdict {
 }
 
 export function classifyStatus(status: number, overrides?: PolicyOverrides): Verdict {
-  if (status >= 200 && status <= 299) return 'delivered';
+  return judgeStatus(status, overrides).verdict;
+}
+
+/** The verdict for a status, and whether an override named it (then the guard leaves it be). */
+function judgeStatus(status: number, overrides?: PolicyOverrides): { verdict: Verdict; explicit: boolean } {
+  if (status >= 200 && status <= 299) return { verdict: 'delivered', explicit: false };
   const r = narrowest(overrides?.retryOn, status);
   const f = narrowest(overrides?.finalOn, status);
-  if (r !== null && (f === null || r <= f)) return 'retry';
-  if (f !== null) return 'final';
-  return defaultVerdict(status);
+  if (r !== null && (f === null || r <= f)) return { verdict: 'retry', explicit: true };
+  if (f !== null) return { verdict: 'final', explicit: true };
+  return { verdict: defaultVerdict(status), explicit: false };
+}
+
+/** An HTTP outcome in the delivery engine's words. */
+export function sinkOutcomeOf(outcome: HttpOutcome, overrides: PolicyOverrides | undefined, now: number): SinkOutcome {
+  if (outcome.kind === 'error') {
+    return {
+      verdict: 'retry',
+      explicit: false,
+      kind: /TIMEOUT/i.test(outcome.code) ? 'timeout' : 'unreachable',
+      disposition: dispositionOf(outcome),
+      failureKey: failureKey(outcome),
+      retryAfterMs: null,
+      signal: 'unreachable',
+      endpointLevel: null,
+    };
+  }
+  const { verdict, explicit } = judgeStatus(outcome.status, overrides);
+  if (verdict === 'delivered') return DELIVERED_OUTCOME;
+  const s = outcome.status;
+  return {
+    verdict,
+    explicit,
+    kind: verdict === 'retry' ? 'transient' : s === 413 ? 'too-large' : s >= 300 && s <= 399 ? 'config' : 'rejected',
+    disposition: dispositionOf(outcome),
+    failureKey: failureKey(outcome),
+    retryAfterMs: parseRetryAfter(outcome.headers['retry-after'], now),
+    signal: verdict === 'retry' ? 'transient' : 'up',
+    endpointLevel: ENDPOINT_STATUSES.has(s) ? s : null,
+  };
 }
 
 /** delivered | retry | final for one request's outcome. */

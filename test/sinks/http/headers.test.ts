@@ -1,10 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HeaderBuilder, basicAuthFromUrl, batchWebhookId, parseHeaderOption } from '../../src/deliver/headers.js';
-import { UsageError } from '../../src/util/errors.js';
+import { HeaderBuilder, basicAuthFromUrl, parseHeaderOption } from '../../../src/sinks/http/headers.js';
+import { batchId as batchWebhookId, requestId } from '../../../src/hook/event-id.js';
+import type { BatchFormat } from '../../../src/deliver/batch-body.js';
+
+function req(eventIds: string[], attempt: number, now: number, format: BatchFormat) {
+  return { id: requestId(eventIds), eventIds, attempt, now, format };
+}
+import { UsageError } from '../../../src/util/errors.js';
 
 test('a single record: webhook-id and Idempotency-Key are its event id; no Loghook-Event-Ids', () => {
-  const h = new HeaderBuilder({ version: '1.2.3' }).build(['abc-7'], 1, 1_700_000_000_999, 'array');
+  const h = new HeaderBuilder({ version: '1.2.3' }).build(req(['abc-7'], 1, 1_700_000_000_999, 'array'));
   assert.equal(h['user-agent'], 'loghook/1.2.3');
   assert.equal(h['webhook-id'], 'abc-7');
   assert.equal(h['idempotency-key'], 'abc-7');
@@ -17,8 +23,8 @@ test('a single record: webhook-id and Idempotency-Key are its event id; no Logho
 test('a batch: a stable b- id from its members, and the members in body order', () => {
   const ids = ['k-1', 'k-2', 'k-3'];
   const hb = new HeaderBuilder({ version: '1' });
-  const a = hb.build(ids, 1, 0, 'ndjson');
-  const b = hb.build([...ids], 3, 60_000, 'ndjson');
+  const a = hb.build(req(ids, 1, 0, 'ndjson'));
+  const b = hb.build(req([...ids], 3, 60_000, 'ndjson'));
   assert.match(a['webhook-id']!, /^b-[0-9a-f]{32}$/);
   assert.equal(a['webhook-id'], b['webhook-id']);
   assert.equal(a['webhook-id'], batchWebhookId(ids));
@@ -31,7 +37,7 @@ test('a batch: a stable b- id from its members, and the members in body order', 
 
 test('--header items are added; they may replace User-Agent and Content-Type', () => {
   const extra = [parseHeaderOption('X-Api-Key:  s3cret '), parseHeaderOption('User-Agent: mine'), parseHeaderOption('content-type: text/plain')];
-  const h = new HeaderBuilder({ version: '1', extra }).build(['a-1'], 1, 0, 'array');
+  const h = new HeaderBuilder({ version: '1', extra }).build(req(['a-1'], 1, 0, 'array'));
   assert.equal(h['x-api-key'], 's3cret');
   assert.equal(h['user-agent'], 'mine');
   assert.equal(h['content-type'], 'text/plain');
@@ -61,6 +67,6 @@ test('parseHeaderOption rejects malformed items, naming them but not their value
 test('userinfo in the URL becomes Basic authorization', () => {
   assert.deepEqual(basicAuthFromUrl('https://u%40x:p%3Aw@h/x'), { name: 'Authorization', value: 'Basic ' + Buffer.from('u@x:p:w').toString('base64') });
   assert.equal(basicAuthFromUrl('https://h/x'), null);
-  const h = new HeaderBuilder({ version: '1', url: 'http://a:b@h/' }).build(['a-1'], 1, 0, 'array');
+  const h = new HeaderBuilder({ version: '1', url: 'http://a:b@h/' }).build(req(['a-1'], 1, 0, 'array'));
   assert.equal(h['authorization'], 'Basic ' + Buffer.from('a:b').toString('base64'));
 });

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classify, classifyStatus, dispositionOf, parseStatusList } from '../../src/deliver/policy.js';
-import type { HttpOutcome } from '../../src/deliver/http-client.js';
-import { UsageError } from '../../src/util/errors.js';
+import { classify, classifyStatus, dispositionOf, parseStatusList } from '../../../src/sinks/http/policy.js';
+import type { HttpOutcome } from '../../../src/sinks/http/client.js';
+import { UsageError } from '../../../src/util/errors.js';
 
 const res = (status: number, statusText = '', bodySnippet = ''): HttpOutcome => ({
   kind: 'response',

@@ -5,7 +5,7 @@
 // classifies.
 import { STATUS_CODES } from 'node:http';
 import { Pool } from 'undici';
-import { UsageError } from '../util/errors.js';
+import { UsageError } from '../../util/errors.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 

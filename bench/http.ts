@@ -1,18 +1,21 @@
 // Benchmark (a script, not a test): requests/s and records/s POSTing batches to a local node:http
 // receiver running in a child process (so it has its own core, as a real receiver would).
-//   node dist/test/deliver/bench-http.js [seconds per case, default 3] [client|dispatcher]
+//   node dist/bench/http.js [seconds per case, default 3] [client|dispatcher]
 // Part 1 drives HttpClient directly (body + headers built per request, as the dispatcher does);
 // part 2 runs the whole Dispatcher over an in-memory queue that always has due rows.
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { HttpClient } from '../../src/deliver/http-client.js';
-import { bodyFromRows } from '../../src/deliver/batch-body.js';
-import { HeaderBuilder, eventIdsOf } from '../../src/deliver/headers.js';
-import { Dispatcher } from '../../src/deliver/dispatcher.js';
-import type { QueuePort } from '../../src/deliver/queue-port.js';
-import type { QueuedMessage } from '../../src/spool/types.js';
+import { HttpClient } from '../src/sinks/http/client.js';
+import { bodyFromRows } from '../src/deliver/batch-body.js';
+import { HeaderBuilder } from '../src/sinks/http/headers.js';
+import { HttpSink } from '../src/sinks/http/sink.js';
+import { eventIdsOf, requestId } from '../src/hook/event-id.js';
+import { silentLogger } from '../src/telemetry/logger.js';
+import { Dispatcher } from '../src/deliver/dispatcher.js';
+import type { QueuePort } from '../src/deliver/queue-port.js';
+import type { QueuedMessage } from '../src/spool/types.js';
 
 if (process.argv[2] === 'receiver') {
   const srv = createServer((req, res) => {
@@ -47,13 +50,14 @@ async function clientCase(url: string, batch: number, conc: number, seconds: num
   const client = new HttpClient({ url, connections: conc });
   const row = makeRow(batch);
   const hb = new HeaderBuilder({ version: 'bench' });
+  const eventIds = eventIdsOf([{ msg: row, from: 0, to: row.lines.length }]);
   let requests = 0;
   let failures = 0;
   let stopAt = 0;
   const worker = async () => {
     while (Date.now() < stopAt) {
       const body = bodyFromRows([row], 'array').body;
-      const out = await client.post(body, hb.build(eventIdsOf([{ msg: row, from: 0, to: row.lines.length }]), 1, Date.now(), 'array'));
+      const out = await client.post(body, hb.build({ id: requestId(eventIds), eventIds, attempt: 1, now: Date.now(), format: 'array' }));
       if (out.kind === 'response' && out.status === 200) requests++;
       else failures++;
     }
@@ -86,8 +90,8 @@ async function dispatcherCase(url: string, batch: number, conc: number, seconds:
     settle: () => { throw new Error('unexpected settle'); },
     noteEndpoint: () => undefined,
   };
-  const client = new HttpClient({ url, connections: conc });
-  const d = new Dispatcher({ url, client, queue, version: 'bench', batchSize: batch, concurrency: conc, maxBatchBytes: 16 << 20 });
+  const sink = new HttpSink({ url, version: 'bench', connections: conc, timeoutMs: 30_000, logger: silentLogger });
+  const d = new Dispatcher({ sink, queue, batchSize: batch, concurrency: conc, maxBatchBytes: 16 << 20 });
   void d.start();
   await new Promise((r) => setTimeout(r, 500));
   const a0 = acked;
@@ -98,7 +102,7 @@ async function dispatcherCase(url: string, batch: number, conc: number, seconds:
   const cpu = process.cpuUsage(cpu0);
   const records = (acked - a0) / secs;
   await d.stop({ timeoutMs: 5000 });
-  await client.close();
+  await sink.close();
   return { requests: records / batch, records, cpu: (cpu.user + cpu.system) / 1e6 / secs };
 }
 

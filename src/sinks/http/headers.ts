@@ -20,10 +20,9 @@
 // Header values are treated as secrets: they are never logged or printed.
 //
 // `webhook-id` and `webhook-timestamp` follow the Standard Webhooks names.
-import { createHash } from 'node:crypto';
-import type { QueuedMessage } from '../spool/types.js';
-import { UsageError } from '../util/errors.js';
-import { contentTypeFor, type BatchFormat } from './batch-body.js';
+import { UsageError } from '../../util/errors.js';
+import { contentTypeFor } from '../../deliver/batch-body.js';
+import type { SinkRequest } from '../../deliver/sink.js';
 
 export interface HeaderItem {
   name: string;
@@ -74,33 +73,6 @@ export function basicAuthFromUrl(url: string): HeaderItem | null {
   return { name: 'Authorization', value: 'Basic ' + Buffer.from(creds, 'utf8').toString('base64') };
 }
 
-export function eventId(segmentKey: string, line: number): string {
-  return `${segmentKey}-${line}`;
-}
-
-/** A request's records: [from, to) of each row, in body order. */
-export interface RecordRange {
-  msg: Pick<QueuedMessage, 'segmentKey' | 'lines'>;
-  from: number;
-  to: number;
-}
-
-/** Event ids of the records of `ranges`, in body order. */
-export function eventIdsOf(ranges: readonly RecordRange[]): string[] {
-  const out: string[] = [];
-  for (const { msg, from, to } of ranges) for (let i = from; i < to; i++) out.push(`${msg.segmentKey}-${msg.lines[i]}`);
-  return out;
-}
-
-/** webhook-id of a batch: stable for the same ids in the same order. */
-export function batchWebhookId(ids: readonly string[]): string {
-  return idOfJoined(ids.join(','));
-}
-
-function idOfJoined(joined: string): string {
-  return 'b-' + createHash('sha256').update(joined).digest('hex').slice(0, 32);
-}
-
 /** Builds the headers of each request; the constant part is computed once. */
 export class HeaderBuilder {
   private readonly fixed: Record<string, string>;
@@ -116,19 +88,17 @@ export class HeaderBuilder {
     this.fixed = fixed;
   }
 
-  /** Headers for one attempt at the records `eventIds` (in body order). */
-  build(eventIds: readonly string[], attempt: number, nowMs: number, format: BatchFormat): Record<string, string> {
-    const joined = eventIds.length === 1 ? null : eventIds.join(',');
-    const id = joined === null ? eventIds[0]! : idOfJoined(joined);
+  /** Headers for one attempt at a request (its records' ids in body order). */
+  build(req: Pick<SinkRequest, 'id' | 'eventIds' | 'attempt' | 'now' | 'format'>): Record<string, string> {
     // Object.assign, not a spread: adding the keys below to a spread copy cost ~3 µs per request
     // on Node 20 (25 times more), 7% of the CPU at --batch-size 1.
     const h: Record<string, string> = Object.assign({}, this.fixed);
-    if (!this.contentTypeSet) h['content-type'] = contentTypeFor(eventIds.length, format);
-    h['webhook-id'] = id;
-    h['idempotency-key'] = id;
-    h['webhook-timestamp'] = String(Math.floor(nowMs / 1000));
-    h['loghook-attempt'] = String(attempt);
-    if (joined !== null) h['loghook-event-ids'] = joined;
+    if (!this.contentTypeSet) h['content-type'] = contentTypeFor(req.eventIds.length, req.format);
+    h['webhook-id'] = req.id;
+    h['idempotency-key'] = req.id;
+    h['webhook-timestamp'] = String(Math.floor(req.now / 1000));
+    h['loghook-attempt'] = String(req.attempt);
+    if (req.eventIds.length > 1) h['loghook-event-ids'] = req.eventIds.join(',');
     return h;
   }
 }

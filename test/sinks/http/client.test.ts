@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { HttpClient, parseEndpoint } from '../../src/deliver/http-client.js';
-import { UsageError } from '../../src/util/errors.js';
-import { Receiver } from '../helpers/receiver.js';
+import { HttpClient, parseEndpoint } from '../../../src/sinks/http/client.js';
+import { UsageError } from '../../../src/util/errors.js';
+import { Receiver } from '../../helpers/receiver.js';
 
 async function withReceiver(fn: (rx: Receiver) => Promise<void>, opts = {}) {
   const rx = await Receiver.start(opts);
