@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { HttpClient } from '../src/sinks/http/client.js';
-import { bodyFromRows } from '../src/deliver/batch-body.js';
+import { bodyFromSlices } from '../src/deliver/batch-body.js';
 import { HeaderBuilder } from '../src/sinks/http/headers.js';
 import { HttpSink } from '../src/sinks/http/sink.js';
 import { eventIdsOf, requestId } from '../src/hook/event-id.js';
@@ -41,7 +41,7 @@ function makeRow(records: number, rowId = 1): QueuedMessage {
   const body = Buffer.from(line.repeat(records));
   const ends = Uint32Array.from({ length: records }, (_, i) => (i + 1) * Buffer.byteLength(line));
   return {
-    rowId, stream: 's', segment: 'seg', segmentKey: '0123456789abcdef', lines: Uint32Array.from({ length: records }, (_, i) => i),
+    rowId, queueId: 1, starts: null, stream: 's', segment: 'seg', segmentKey: '0123456789abcdef', lines: Uint32Array.from({ length: records }, (_, i) => i),
     body, ends, createdAt: Date.now(), attempts: 0, dueAt: 0, disposition: null,
   };
 }
@@ -56,7 +56,7 @@ async function clientCase(url: string, batch: number, conc: number, seconds: num
   let stopAt = 0;
   const worker = async () => {
     while (Date.now() < stopAt) {
-      const body = bodyFromRows([row], 'array').body;
+      const body = bodyFromSlices([{ msg: row, from: 0, to: row.ends.length }], 'array').body;
       const out = await client.post(body, hb.build({ id: requestId(eventIds), eventIds, attempt: 1, now: Date.now(), format: 'array' }));
       if (out.kind === 'response' && out.status === 200) requests++;
       else failures++;

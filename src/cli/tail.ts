@@ -120,13 +120,12 @@ Exit codes of --once: 0 everything read was delivered; 10 records remain queued 
     const headers = collectHeaders(f, process.env);
     const q = parseMaxQueue(f.maxQueue);
     const { runTail } = await import('../pipeline/tail.js');
-    const r = await runTail({
-      paths: dirs,
+    const { httpHook } = await import('../pipeline/hooks.js');
+    const hook = httpHook({
+      name: 'default',
       url: f.url,
-      once: f.once,
-      stateDir: f.stateDir ?? defaultStateDir(),
-      maxLineBytes: f.maxLineBytes,
-      filter: { includeLogRecord: f.includeLogRecord, ...(f.types ? { types: f.types } : {}) },
+      includeLogRecord: f.includeLogRecord,
+      ...(f.types ? { types: f.types } : {}),
       batchSize: f.batchSize,
       minBatchSize: f.minBatchSize,
       maxBatchLatencyMs: f.maxBatchLatency,
@@ -139,6 +138,16 @@ Exit codes of --once: 0 everything read was delivered; 10 records remain queued 
       maxRetryIntervalMs: f.maxRetryInterval,
       maxAgeMs: f.maxAge,
       policy: { ...(f.retryOn ? { retryOn: f.retryOn } : {}), ...(f.finalOn ? { finalOn: f.finalOn } : {}) },
+      version: ctx.version,
+      logger,
+      clock: ctx.clock,
+    });
+    const r = await runTail({
+      paths: dirs,
+      once: f.once,
+      stateDir: f.stateDir ?? defaultStateDir(),
+      maxLineBytes: f.maxLineBytes,
+      hooks: [hook],
       ...(q.records !== undefined ? { maxQueueRecords: q.records } : {}),
       ...(q.bytes !== undefined ? { maxQueueBytes: q.bytes } : {}),
       shutdownTimeoutMs: f.shutdownTimeout,

@@ -5,8 +5,9 @@
 //                     Content-Type: application/json (KumoMTA's batched hooks send an array)
 //   n > 1, `ndjson`   the records concatenated, one per line, Content-Type: application/x-ndjson
 // An array body is therefore exactly 1 byte longer than the records; an ndjson body is exactly
-// as long. One Buffer of the exact size is allocated and each row's bytes copied in one go.
-import type { QueuedMessage } from '../spool/types.js';
+// as long. One Buffer of the exact size is allocated and each row's bytes copied in one go (record
+// by record for a row whose records are not back to back: a hook that took some of a chunk).
+import { recordBytes, recordStart, spanBytes, type QueuedMessage } from '../spool/types.js';
 
 export type BatchFormat = 'array' | 'ndjson';
 
@@ -21,7 +22,7 @@ export interface BatchBody {
 
 /** Records [from, to) of a row. */
 export interface RowSlice {
-  msg: Pick<QueuedMessage, 'body' | 'ends'>;
+  msg: Pick<QueuedMessage, 'body' | 'ends' | 'starts'>;
   from: number;
   to: number;
 }
@@ -38,10 +39,6 @@ export function contentTypeFor(records: number, format: BatchFormat): string {
   return records > 1 && format === 'ndjson' ? CONTENT_TYPE_NDJSON : CONTENT_TYPE_JSON;
 }
 
-/** Body of whole rows, in order. */
-export function bodyFromRows(rows: readonly Pick<QueuedMessage, 'body' | 'ends'>[], format: BatchFormat): BatchBody {
-  return bodyFromSlices(rows.map((msg) => ({ msg, from: 0, to: msg.ends.length })), format);
-}
 
 /** Allocates the bytes of a built body (a pool, or plain allocation). */
 export type Allocate = (size: number) => Buffer;
@@ -50,11 +47,14 @@ const allocate: Allocate = (size) => Buffer.allocUnsafe(size);
 export function bodyFromSlices(slices: readonly RowSlice[], format: BatchFormat, alloc: Allocate = allocate): BatchBody {
   let records = 0;
   let bytes = 0;
+  let gaps = false;
   for (const s of slices) {
     records += s.to - s.from;
-    bytes += sliceEnd(s) - sliceStart(s);
+    bytes += spanBytes(s.msg, s.from, s.to);
+    if (s.msg.starts !== null && s.to - s.from > 1) gaps = true;
   }
   const contentType = contentTypeFor(records, format);
+  if (gaps) return bodyFromRecords(sliceRecords(slices), format, alloc);
   if (slices.length === 1 && (records === 1 || format === 'ndjson')) {
     const s = slices[0]!;
     return { body: s.msg.body.subarray(sliceStart(s), sliceEnd(s)), contentType, records };
@@ -86,22 +86,25 @@ export function bodyFromSlices(slices: readonly RowSlice[], format: BatchFormat,
 }
 
 /** Body of separate record buffers (each normally ending in "\n"; a missing one is tolerated). */
-export function bodyFromRecords(recs: readonly Buffer[], format: BatchFormat): BatchBody {
+export function bodyFromRecords(recs: readonly Buffer[], format: BatchFormat, alloc: Allocate = allocate): BatchBody {
   const records = recs.length;
   const contentType = contentTypeFor(records, format);
   if (records === 1) return { body: recs[0]!, contentType, records };
   if (records === 0) return { body: Buffer.from(format === 'array' ? '[]' : ''), contentType, records };
   if (format === 'ndjson') {
-    const parts: Buffer[] = [];
+    let size = 0;
+    for (const r of recs) size += r.length + (r.length === 0 || r[r.length - 1] !== NL ? 1 : 0);
+    const out = alloc(size);
+    let pos = 0;
     for (const r of recs) {
-      parts.push(r);
-      if (r.length === 0 || r[r.length - 1] !== NL) parts.push(Buffer.from('\n'));
+      pos += r.copy(out, pos);
+      if (r.length === 0 || r[r.length - 1] !== NL) out[pos++] = NL;
     }
-    return { body: Buffer.concat(parts), contentType, records };
+    return { body: out, contentType, records };
   }
   let size = 1 + records; // "[" + separators + "]"
   for (const r of recs) size += r.length - (r.length > 0 && r[r.length - 1] === NL ? 1 : 0);
-  const out = Buffer.allocUnsafe(size);
+  const out = alloc(size);
   out[0] = 0x5b;
   let pos = 1;
   for (const r of recs) {
@@ -114,13 +117,8 @@ export function bodyFromRecords(recs: readonly Buffer[], format: BatchFormat): B
   return { body: out, contentType, records };
 }
 
-/** The bytes of record `i` of a row, trailing newline included. */
-export function recordBytes(msg: Pick<QueuedMessage, 'body' | 'ends'>, i: number): Buffer {
-  return msg.body.subarray(i === 0 ? 0 : msg.ends[i - 1]!, msg.ends[i]!);
-}
-
 function sliceStart(s: RowSlice): number {
-  return s.from === 0 ? 0 : s.msg.ends[s.from - 1]!;
+  return recordStart(s.msg, s.from);
 }
 
 function sliceEnd(s: RowSlice): number {

@@ -13,6 +13,7 @@
 //   the input, or shutting down) sends what there is at once.
 import type { QueuedMessage } from '../spool/types.js';
 import { bodySize, type BatchFormat, type RowSlice } from './batch-body.js';
+import { spanBytes } from '../spool/types.js';
 
 export interface BatchLimits {
   batchSize: number;
@@ -51,7 +52,7 @@ export function planBatch<R extends PendingRow>(pending: readonly R[], limits: B
   if (pending.length === 0) return { kind: 'idle' };
   const { batchSize, maxBatchBytes, format } = limits;
   const head = pending[0]!;
-  const headBytes = head.msg.ends[head.next]! - offsetOf(head.msg, head.next);
+  const headBytes = spanBytes(head.msg, head.next, head.next + 1);
   if (bodySize(1, headBytes, format) > maxBatchBytes) {
     const slice = { row: head, msg: head.msg, from: head.next, to: head.next + 1 };
     return { kind: 'send', slices: [slice], records: 1, bodyBytes: headBytes, oversized: true };
@@ -64,7 +65,7 @@ export function planBatch<R extends PendingRow>(pending: readonly R[], limits: B
     for (const r of pending) {
       const n = r.msg.ends.length;
       due += n - r.next;
-      dueBytes += r.msg.ends[n - 1]! - offsetOf(r.msg, r.next);
+      dueBytes += spanBytes(r.msg, r.next, n);
       if (r.msg.dueAt < oldest) oldest = r.msg.dueAt;
     }
     const until = oldest + limits.maxBatchLatencyMs;
@@ -80,24 +81,24 @@ export function planBatch<R extends PendingRow>(pending: readonly R[], limits: B
     const { msg } = row;
     const n = msg.ends.length;
     const from = row.next;
-    const start = offsetOf(msg, from);
     let to = n;
+    let taken = spanBytes(msg, from, n);
     // The rest of the row at once when it fits, else as many records as fit.
-    if (records + (n - from) > batchSize || bodySize(records + n - from, bytes + msg.ends[n - 1]! - start, format) > maxBatchBytes) {
+    if (records + (n - from) > batchSize || bodySize(records + n - from, bytes + taken, format) > maxBatchBytes) {
       to = from;
-      while (to < n && records + (to - from) < batchSize && bodySize(records + (to - from) + 1, bytes + msg.ends[to]! - start, format) <= maxBatchBytes) to++;
+      taken = 0;
+      for (; to < n && records + (to - from) < batchSize; to++) {
+        const next = taken + spanBytes(msg, to, to + 1);
+        if (bodySize(records + (to - from) + 1, bytes + next, format) > maxBatchBytes) break;
+        taken = next;
+      }
     }
     if (to > from) {
       slices.push({ row, msg, from, to });
       records += to - from;
-      bytes += offsetOf(msg, to) - start;
+      bytes += taken;
     }
     if (to < n || records >= batchSize) break;
   }
   return { kind: 'send', slices, records, bodyBytes: bodySize(records, bytes, format), oversized: false };
-}
-
-/** Where record `i` of a row starts in its body. */
-function offsetOf(msg: Pick<QueuedMessage, 'ends'>, i: number): number {
-  return i === 0 ? 0 : msg.ends[i - 1]!;
 }

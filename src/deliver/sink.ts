@@ -98,6 +98,4 @@ export const DELIVERED_OUTCOME: SinkOutcome = Object.freeze({
 });
 
 /** The bytes of record `i` of a row, trailing newline included (a view, no copy). */
-export function recordOf(msg: Pick<QueuedMessage, 'body' | 'ends'>, i: number): Buffer {
-  return msg.body.subarray(i === 0 ? 0 : msg.ends[i - 1]!, msg.ends[i]!);
-}
+export { recordBytes as recordOf } from '../spool/types.js';

@@ -2,31 +2,39 @@
 // file `loghook status` reads.
 import type { Tailer } from '../source/tailer.js';
 import type { Spool } from '../spool/spool.js';
-import type { Dispatcher } from '../deliver/dispatcher.js';
-import type { Enqueuer } from './enqueuer.js';
+import type { HookDispatch } from '../deliver/hook-dispatch.js';
+import type { HookSelect } from './hook-select.js';
 import type { Gate } from './gate.js';
 import type { Logger } from '../telemetry/logger.js';
-import { redactUrl } from '../telemetry/logger.js';
 import type { Clock } from '../util/clock.js';
-import { writeRuntime, type RuntimeInfo } from './runtime-file.js';
+import { writeRuntime, type HookRuntimeInfo, type RuntimeInfo } from './runtime-file.js';
 import { errorMessage } from '../util/errors.js';
+
+export interface ReportedHook {
+  name: string;
+  describe: string;
+  select: HookSelect;
+  dispatch: HookDispatch;
+  /** records queued for it by this run */
+  queued(): number;
+}
 
 export interface ReporterParts {
   stateDir: string;
-  url: string;
   once: boolean;
   version: string;
   intervalMs: number;
   logger: Logger;
   clock: Clock;
   tailer: Tailer;
-  enqueuer: Enqueuer;
-  dispatcher: Dispatcher;
+  hooks: ReportedHook[];
   spool: Spool;
   gate: Gate;
 }
 
 const RUNTIME_EVERY_MS = 2000;
+/** endpoints listed per hook in the runtime file: the largest backlogs */
+const LISTED_ENDPOINTS = 10;
 
 export class Reporter {
   private timer: NodeJS.Timeout | null = null;
@@ -53,21 +61,52 @@ export class Reporter {
   }
 
   info(): RuntimeInfo {
-    const s = this.p.dispatcher.stats();
     const src = this.p.tailer.counters;
-    const sel = this.p.enqueuer.stats;
+    const hooks = this.p.hooks.map((h) => this.hookInfo(h));
+    const sum = (f: (h: HookRuntimeInfo) => number) => hooks.reduce((n, h) => n + f(h), 0);
+    const first = hooks[0]!;
     return {
       pid: process.pid,
       version: this.p.version,
-      url: redactUrl(this.p.url),
+      url: hooks.map((h) => h.describe).join(', '),
       startedAt: this.startedAt,
       updatedAt: this.p.clock.now(),
       once: this.p.once,
-      records: { read: src.linesRead, queued: this.p.enqueuer.queued, delivered: s.delivered, retried: s.retried, dead: s.dead, expired: s.expired, invalid: sel.invalid, filtered: sel.filtered },
-      inFlight: { requests: s.inFlightRequests, records: s.inFlightRecords },
-      endpoint: s.endpoint,
-      lastError: s.lastError,
+      records: {
+        read: src.linesRead,
+        queued: sum((h) => h.records.queued),
+        delivered: sum((h) => h.records.delivered),
+        retried: sum((h) => h.records.retried),
+        dead: sum((h) => h.records.dead),
+        expired: sum((h) => h.records.expired),
+        invalid: first.records.invalid,
+        filtered: sum((h) => h.records.filtered),
+        unrouted: sum((h) => h.records.unrouted),
+      },
+      inFlight: { requests: sum((h) => h.inFlight.requests), records: sum((h) => h.inFlight.records) },
+      endpoint: hooks.some((h) => h.endpoints.down > 0) ? 'open' : 'closed',
+      lastError: hooks.map((h) => h.lastError).find((e) => e !== null) ?? null,
       paused: this.p.gate.paused,
+      hooks,
+    };
+  }
+
+  private hookInfo(h: ReportedHook): HookRuntimeInfo {
+    const t = h.dispatch.totals();
+    const c = h.select.counts;
+    const eps = h.dispatch.endpointStats();
+    const backlog = new Map(this.p.spool.queues().filter((q) => q.hook === h.name).map((q) => [q.id, q.records]));
+    const listed = eps
+      .map((e) => ({ name: e.name, state: e.endpoint, backlog: backlog.get(e.queueId) ?? 0, inFlight: e.inFlightRecords, lastError: e.lastError }))
+      .sort((a, b) => b.backlog - a.backlog)
+      .slice(0, LISTED_ENDPOINTS);
+    return {
+      name: h.name,
+      describe: h.describe,
+      records: { queued: h.queued(), delivered: t.delivered, retried: t.retried, dead: t.dead, expired: t.expired, invalid: c.invalid, filtered: c.filtered, unrouted: c.unrouted },
+      inFlight: { requests: t.inFlightRequests, records: t.inFlightRecords },
+      lastError: t.lastError,
+      endpoints: { count: t.endpoints, down: t.down, listed, more: Math.max(0, eps.length - listed.length) },
     };
   }
 
@@ -91,8 +130,19 @@ export class Reporter {
     const q = this.p.spool.counts();
     this.p.logger.info('summary', {
       read: r.read, queued: r.queued, delivered: r.delivered, retried: r.retried, dead: r.dead + r.expired,
+      ...(r.filtered ? { filtered: r.filtered } : {}), ...(r.unrouted ? { unrouted: r.unrouted } : {}),
       inFlight: info.inFlight.records, queueDepth: q.records, behind: this.p.tailer.lag(), endpoint: info.endpoint,
       ...(info.paused ? { paused: info.paused } : {}),
     });
+    // With several hooks, a line each as well: which one is behind is what an operator asks.
+    if (info.hooks.length > 1) {
+      for (const h of info.hooks) {
+        this.p.logger.info('summary', {
+          hook: h.name, queued: h.records.queued, delivered: h.records.delivered, retried: h.records.retried,
+          dead: h.records.dead + h.records.expired, filtered: h.records.filtered, unrouted: h.records.unrouted,
+          inFlight: h.inFlight.records, endpoints: h.endpoints.count, down: h.endpoints.down,
+        });
+      }
+    }
   }
 }

@@ -5,18 +5,37 @@ import { join } from 'node:path';
 
 export const RUNTIME_FILE = 'runtime.json';
 
+/** One hook of a running tail. */
+export interface HookRuntimeInfo {
+  name: string;
+  describe: string;
+  records: { queued: number; delivered: number; retried: number; dead: number; expired: number; invalid: number; filtered: number; unrouted: number };
+  inFlight: { requests: number; records: number };
+  lastError: string | null;
+  endpoints: {
+    count: number;
+    down: number;
+    /** the ten with the largest backlog */
+    listed: { name: string; state: string; backlog: number; inFlight: number; lastError: string | null }[];
+    /** endpoints not listed */
+    more: number;
+  };
+}
+
 export interface RuntimeInfo {
   pid: number;
   version: string;
+  /** where the hooks deliver, secrets masked */
   url: string;
   startedAt: number;
   updatedAt: number;
   once: boolean;
-  records: { read: number; queued: number; delivered: number; retried: number; dead: number; expired: number; invalid: number; filtered: number };
+  records: { read: number; queued: number; delivered: number; retried: number; dead: number; expired: number; invalid: number; filtered: number; unrouted: number };
   inFlight: { requests: number; records: number };
   endpoint: string;
   lastError: string | null;
   paused: string | null;
+  hooks: HookRuntimeInfo[];
   /** set by the last write of a tail that stopped normally */
   stoppedAt?: number;
 }

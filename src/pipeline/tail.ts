@@ -1,45 +1,29 @@
-// `loghook tail`: source -> hook -> spool -> deliver, wired. Holds no format or protocol
-// knowledge of its own. Follows forever (a service) or, with `once`, reads what is on disk now,
-// delivers it and returns (cron).
+// `loghook tail`: one read of the log directories -> every hook -> one commit -> one delivery per
+// hook and endpoint, wired. Holds no format or protocol knowledge of its own. Follows forever (a
+// service) or, with `once`, reads what is on disk now, delivers it and returns (cron).
 import { resolveTargets } from '../source/discovery.js';
 import { Tailer } from '../source/tailer.js';
 import { Spool } from '../spool/spool.js';
-import { HttpSink } from '../sinks/http/sink.js';
-import { Dispatcher } from '../deliver/dispatcher.js';
-import type { BatchFormat } from '../deliver/batch-body.js';
-import type { HeaderItem } from '../sinks/http/headers.js';
-import type { PolicyOverrides } from '../sinks/http/policy.js';
-import { hookSelection, type HookFilter } from '../hook/hook.js';
-import { Enqueuer } from './enqueuer.js';
+import { HookDispatch } from '../deliver/hook-dispatch.js';
+import { FanOut } from './fan-out.js';
+import { Committer } from './committer.js';
+import { HookSelect } from './hook-select.js';
+import type { HookRuntime } from './hooks.js';
 import { Gate } from './gate.js';
-import { Reporter } from './reporter.js';
+import { Reporter, type ReportedHook } from './reporter.js';
 import type { Logger } from '../telemetry/logger.js';
-import { redactUrl } from '../telemetry/logger.js';
 import { capYoungGeneration } from '../telemetry/heap.js';
 import type { Clock, Random } from '../util/clock.js';
-import { ExitCode, type ExitCodeValue } from '../util/errors.js';
+import { ExitCode, UsageError, type ExitCodeValue } from '../util/errors.js';
 
 export interface TailOptions {
   paths: string[];
-  url: string;
   once: boolean;
   stateDir: string;
   pattern?: RegExp;
   pollMs?: number;
   maxLineBytes: number;
-  filter: HookFilter;
-  batchSize: number;
-  minBatchSize: number;
-  maxBatchLatencyMs: number;
-  maxBatchBytes: number;
-  batchFormat: BatchFormat;
-  concurrency: number;
-  timeoutMs: number;
-  headers: HeaderItem[];
-  retryIntervalMs: number;
-  maxRetryIntervalMs: number;
-  maxAgeMs: number;
-  policy: PolicyOverrides;
+  hooks: HookRuntime[];
   maxQueueRecords?: number;
   maxQueueBytes?: number;
   shutdownTimeoutMs: number;
@@ -59,7 +43,7 @@ export interface TailResult {
 }
 
 /**
- * Rows committed while the receiver keeps up stay in memory (the spool's window): reading waits
+ * Rows committed while the receivers keep up stay in memory (the spool's window): reading waits
  * beyond READ_AHEAD_RECORDS, with room to spare for one commit's overshoot.
  */
 const READ_AHEAD_RECORDS = 5000;
@@ -70,106 +54,137 @@ const YOUNG_GENERATION_MB = 8;
 /** Delivery outcomes are buffered by the queue and committed at least this often. */
 const OUTCOME_FLUSH_MS = 100;
 
+interface LiveHook {
+  rt: HookRuntime;
+  select: HookSelect;
+  dispatch: HookDispatch;
+}
+
 export async function runTail(o: TailOptions): Promise<TailResult> {
   const log = o.logger;
+  if (o.hooks.length === 0) throw new UsageError('no hook to deliver to: give --url or a config file with [[hook]] tables');
   const uncap = capYoungGeneration(YOUNG_GENERATION_MB);
   const targets = await resolveTargets(o.paths);
   const spool = Spool.open({ stateDir: o.stateDir, clock: o.clock, memoryWindowRecords: WINDOW_RECORDS, memoryWindowBytes: WINDOW_BYTES });
   let flushTimer: NodeJS.Timeout | null = null;
   try {
-    const sink = new HttpSink({ url: o.url, version: o.version, connections: o.concurrency, timeoutMs: o.timeoutMs, headers: o.headers, policy: o.policy, logger: log, clock: o.clock });
-    const dispatcher = new Dispatcher({
-      sink, queue: spool, clock: o.clock, logger: log,
-      batchSize: o.batchSize, minBatchSize: o.minBatchSize, maxBatchLatencyMs: o.maxBatchLatencyMs,
-      maxBatchBytes: o.maxBatchBytes, batchFormat: o.batchFormat, concurrency: o.concurrency,
-      retryIntervalMs: o.retryIntervalMs, maxRetryIntervalMs: o.maxRetryIntervalMs, maxAgeMs: o.maxAgeMs,
-      ...(o.random ? { random: o.random } : {}),
-    });
-    let tailer: Tailer | null = null;
-    const enqueuer = new Enqueuer({
-      selection: hookSelection(o.filter),
-      chunkRecords: Math.max(o.batchSize, 100),
-      chunkBytes: o.maxBatchBytes,
-      commitRecords: Math.max(2000, o.batchSize * o.concurrency),
-      logger: log,
-      commit: (chunks) => {
-        spool.commit(chunks, tailer!.checkpoints());
-        dispatcher.wake();
+    const hooks: LiveHook[] = o.hooks.map((rt, i) => ({
+      rt,
+      select: new HookSelect({ ...rt.select, name: rt.name, logger: log, reportInvalid: i === 0 }),
+      dispatch: new HookDispatch({
+        hook: rt.name,
+        delivery: { ...rt.delivery, clock: o.clock, logger: log, ...(o.random ? { random: o.random } : {}) },
+        sinkFor: (endpoint) => rt.sinkFor(endpoint),
+        queue: (id) => spool.queue(id),
+      }),
+    }));
+    const byName = new Map(hooks.map((h) => [h.rt.name, h]));
+    // Where each queue's records go: known queues of configured hooks resume delivery at start.
+    const queueOwner = new Map<number, { hook: LiveHook; endpoint: string }>();
+    for (const q of spool.queues()) {
+      const h = byName.get(q.hook);
+      if (!h) {
+        if (q.records > 0) log.warn(`hook '${q.hook}' is not in the configuration: its ${q.records} queued records stay queued (loghook dead purge --hook ${q.hook} --all, or add it back)`, { endpoint: q.endpoint || undefined });
+        continue;
+      }
+      queueOwner.set(q.id, { hook: h, endpoint: q.endpoint });
+      if (q.records > 0) h.dispatch.ensure(q.id, q.endpoint);
+    }
+    const fanOut = new FanOut(
+      hooks.map((h) => h.select),
+      (hook, endpoint) => {
+        const id = spool.queueId(hook, endpoint);
+        if (!queueOwner.has(id)) queueOwner.set(id, { hook: byName.get(hook)!, endpoint });
+        return id;
+      },
+    );
+    const commitRecords = Math.max(2000, ...o.hooks.map((h) => (h.delivery.batchSize ?? 1) * (h.delivery.concurrency ?? 1)));
+    const committer = new Committer({
+      spool,
+      fanOut,
+      checkpoints: () => tailer.checkpoints(),
+      committed: (queueId, records) => {
+        const owner = queueOwner.get(queueId)!;
+        owner.hook.dispatch.committed(queueId, owner.endpoint, records);
       },
     });
-    const outcomes = () => {
-      const s = dispatcher.stats();
-      return s.delivered + s.retried + s.dead + s.expired;
+    const onChange = (listener: () => void): (() => void) => {
+      const offs = hooks.map((h) => h.dispatch.onChange(listener));
+      return () => offs.forEach((off) => off());
     };
     const gate = new Gate(
       {
         counts: () => spool.counts(),
-        outstanding: () => enqueuer.queued - outcomes(),
-        receiverHealthy: () => dispatcher.stats().endpoint === 'closed',
-        changed: (ms) => nextChange(dispatcher, ms),
+        outstanding: () => hooks.reduce((n, h) => n + h.dispatch.outstandingHealthy(), 0),
+        receiverHealthy: () => true,
+        changed: (ms) => nextChange(onChange, ms),
       },
       { maxQueueRecords: o.maxQueueRecords, maxQueueBytes: o.maxQueueBytes, readAheadRecords: READ_AHEAD_RECORDS, logger: log, signal: o.signal },
     );
-    tailer = new Tailer({
+    const tailer: Tailer = new Tailer({
       targets,
       follow: !o.once,
       checkpoints: spool.loadCheckpoints(),
       logger: log,
-      recycleBuffers: true, // the enqueuer copies kept records before onBatch returns
+      recycleBuffers: true, // the fan-out copies kept records before onBatch returns
       maxLineBytes: o.maxLineBytes,
       ...(o.pattern ? { pattern: o.pattern } : {}),
       ...(o.pollMs !== undefined ? { rescanMs: o.pollMs, usePolling: true } : {}),
       onBatch: async (b) => {
-        if (enqueuer.add(b)) enqueuer.flush();
+        fanOut.add(b);
+        if (fanOut.pendingCount >= commitRecords) committer.commit();
         await gate.room();
       },
-      onIdle: () => void enqueuer.flush(),
+      onIdle: () => void committer.commit(),
     });
-    const reporter = new Reporter({ stateDir: o.stateDir, url: o.url, once: o.once, version: o.version, intervalMs: o.summaryIntervalMs, logger: log, clock: o.clock, tailer, enqueuer, dispatcher, spool, gate });
+    const reported: ReportedHook[] = hooks.map((h) => ({ name: h.rt.name, describe: h.rt.describe, select: h.select, dispatch: h.dispatch, queued: () => fanOut.queued[hooks.indexOf(h)]! }));
+    const reporter = new Reporter({ stateDir: o.stateDir, once: o.once, version: o.version, intervalMs: o.summaryIntervalMs, logger: log, clock: o.clock, tailer, hooks: reported, spool, gate });
     const deadBefore = spool.deadCount();
-    log.info(`loghook ${o.version}: ${o.once ? 'catching up' : 'following'} ${targets.map((t) => t.path).join(', ')} -> ${redactUrl(o.url)}`, { stateDir: o.stateDir, queued: spool.counts().records });
+    log.info(`loghook ${o.version}: ${o.once ? 'catching up' : 'following'} ${targets.map((t) => t.path).join(', ')} -> ${hooks.map((h) => h.rt.describe).join(', ')}`, {
+      stateDir: o.stateDir,
+      queued: spool.counts().records,
+    });
 
-    const stop = () => tailer!.stop();
+    const stop = () => tailer.stop();
     o.signal.addEventListener('abort', stop, { once: true });
-    // Retries become rows with due times only when written: wake the dispatcher to see them.
+    // Retries become rows with due times only when written: wake the dispatchers to see them.
     flushTimer = setInterval(() => {
       spool.flush();
-      dispatcher.wake();
+      for (const h of hooks) h.dispatch.wake();
     }, OUTCOME_FLUSH_MS);
-    const delivering = dispatcher.start();
     // A failing queue (disk full) stops the run instead of leaving the reader running blind.
     let failure: unknown = null;
-    delivering.catch((err) => {
-      failure = err;
-      tailer!.stop();
-    });
+    for (const h of hooks) {
+      h.dispatch.start((err) => {
+        failure ??= err;
+        tailer.stop();
+      });
+    }
     reporter.start();
     try {
       await tailer.run();
-      enqueuer.flush();
+      committer.commit();
       if (o.once && !o.signal.aborted && !failure) {
-        dispatcher.flush();
-        await drained(dispatcher, o.signal);
+        for (const h of hooks) h.dispatch.flush();
+        await drained(hooks.map((h) => h.dispatch), onChange, o.signal);
       }
     } finally {
       o.signal.removeEventListener('abort', stop);
-      // The dispatcher says itself what it abandoned after --shutdown-timeout.
-      const { abandonedRequests } = await dispatcher.stop({ timeoutMs: o.shutdownTimeoutMs });
-      if (abandonedRequests > 0) void sink.destroy();
-      else await sink.close();
+      // Each dispatcher says itself what it abandoned after shutdown_timeout.
+      await Promise.all(hooks.map((h) => h.dispatch.stop({ timeoutMs: o.shutdownTimeoutMs })));
       clearInterval(flushTimer);
       flushTimer = null;
       spool.flush();
       reporter.stop();
     }
     if (failure) throw failure;
-    const s = dispatcher.stats();
+    const delivered = hooks.reduce((n, h) => n + h.dispatch.totals().delivered, 0);
     const dead = spool.deadCount() - deadBefore;
-    const queuedLeft = spool.counts().records;
+    const queuedLeft = spool.queues().filter((q) => byName.has(q.hook)).reduce((n, q) => n + q.records, 0);
     const exitCode = dead > 0 ? ExitCode.deadLetters : queuedLeft > 0 ? ExitCode.pendingRetries : ExitCode.ok;
     const end = !o.once ? 'stopped' : queuedLeft > 0 ? 'done for now: the rest stays queued for the next run' : 'caught up';
-    log.info(end, { delivered: s.delivered, dead, queuedLeft });
-    return { exitCode: o.once ? exitCode : ExitCode.ok, delivered: s.delivered, dead, queuedLeft };
+    log.info(end, { delivered, dead, queuedLeft });
+    return { exitCode: o.once ? exitCode : ExitCode.ok, delivered, dead, queuedLeft };
   } finally {
     if (flushTimer) clearInterval(flushTimer);
     uncap();
@@ -177,11 +192,13 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
   }
 }
 
-/** Resolves on the dispatcher's next outcome or after `ms`. */
-function nextChange(d: Dispatcher, ms: number): Promise<void> {
+type OnChange = (listener: () => void) => () => void;
+
+/** Resolves on any hook's next outcome or after `ms`. */
+function nextChange(onChange: OnChange, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(done, ms);
-    const off = d.onChange(done);
+    const off = onChange(done);
     function done() {
       clearTimeout(t);
       off();
@@ -191,16 +208,14 @@ function nextChange(d: Dispatcher, ms: number): Promise<void> {
 }
 
 /**
- * --once: everything read has had its attempt. Done when nothing is due or in flight, or when the
- * receiver is down and a probe made after this point found it still down (what is left stays
- * queued for the next run), or on a signal.
+ * --once: everything read has had its attempt. Done when every hook's endpoints are idle or down
+ * with a probe made after this point that found them still down (what is left stays queued for
+ * the next run), or on a signal.
  */
-async function drained(d: Dispatcher, signal: AbortSignal): Promise<void> {
-  const probesBefore = d.stats().failedProbes;
+async function drained(hooks: HookDispatch[], onChange: OnChange, signal: AbortSignal): Promise<void> {
+  const probesBefore = hooks.map((h) => h.failedProbes());
   while (!signal.aborted) {
-    if (d.idle()) return;
-    const s = d.stats();
-    if (s.endpoint !== 'closed' && s.failedProbes > probesBefore && s.inFlightRequests === 0) return;
-    await nextChange(d, 200);
+    if (hooks.every((h, i) => h.settledSince(probesBefore[i]!))) return;
+    await nextChange(onChange, 200);
   }
 }

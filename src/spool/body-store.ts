@@ -73,12 +73,12 @@ export class BodyStore {
    */
   append(chunks: ChunkInput[]): Array<BodyLocation | null> {
     if (this.inline || chunks.length === 0) return chunks.map(() => null);
-    const buffers = chunks.map((c) => c.body);
+    const { buffers, at } = shareRegions(chunks);
     const cur = this.writable();
-    const locations: BodyLocation[] = [];
+    const starts: number[] = [];
     let end = cur.size;
     for (const b of buffers) {
-      locations.push({ fileId: cur.id, offset: end });
+      starts.push(end);
       end += b.length;
     }
     try {
@@ -89,7 +89,7 @@ export class BodyStore {
     }
     cur.size = end;
     bodyStoreTestHooks.afterAppend?.();
-    return locations;
+    return at.map(({ buffer, offset }) => ({ fileId: cur.id, offset: starts[buffer]! + offset }));
   }
 
   /** Lets go of the files a committed transaction emptied (FileLedger.apply): one becomes the spare. */
@@ -142,4 +142,37 @@ export class BodyStore {
     for (const id of this.files.list()) if (!live.has(id)) this.files.remove(id);
     this.files.removeSpare();
   }
+}
+
+/**
+ * The bytes to write for a commit's chunks, each region once: the chunks of several hooks are
+ * views of one buffer of the records any of them kept (pipeline/fan-out.ts), so the views of one
+ * underlying buffer are written as the one range that covers them, unless that range would be
+ * mostly bytes no chunk holds. Returns the buffers to write and, per chunk, which buffer and where
+ * in it its body starts.
+ */
+export function shareRegions(chunks: readonly ChunkInput[]): { buffers: Buffer[]; at: { buffer: number; offset: number }[] } {
+  const groups = new Map<ArrayBufferLike, { from: number; to: number; sum: number; chunks: number[] }>();
+  chunks.forEach((c, i) => {
+    const b = c.body;
+    const g = groups.get(b.buffer);
+    if (g === undefined) groups.set(b.buffer, { from: b.byteOffset, to: b.byteOffset + b.length, sum: b.length, chunks: [i] });
+    else {
+      g.from = Math.min(g.from, b.byteOffset);
+      g.to = Math.max(g.to, b.byteOffset + b.length);
+      g.sum += b.length;
+      g.chunks.push(i);
+    }
+  });
+  const buffers: Buffer[] = [];
+  const at = new Array<{ buffer: number; offset: number }>(chunks.length);
+  for (const [ab, g] of groups) {
+    if (g.chunks.length > 1 && g.to - g.from <= 2 * g.sum) {
+      const n = buffers.push(Buffer.from(ab, g.from, g.to - g.from)) - 1;
+      for (const i of g.chunks) at[i] = { buffer: n, offset: chunks[i]!.body.byteOffset - g.from };
+    } else {
+      for (const i of g.chunks) at[i] = { buffer: buffers.push(chunks[i]!.body) - 1, offset: 0 };
+    }
+  }
+  return { buffers, at };
 }

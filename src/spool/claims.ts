@@ -11,9 +11,10 @@
 // SELECT. Otherwise it walks the (due_at, id, count) index from the cursor, which also finds the
 // window's rows in place, and sets the floor to the first row only the disk has.
 import type { DiskKey, RowKey } from './message-table.js';
-import { MemoryWindow } from './memory-window.js';
+import { MemoryBudget, MemoryWindow } from './memory-window.js';
 import type { QueuedMessage } from './types.js';
 
+/** One queue's rows on disk. */
 export interface ClaimSource {
   keysAfter(after: RowKey, limit: number): DiskKey[];
   get(id: number): QueuedMessage | undefined;
@@ -39,10 +40,10 @@ export class Claims {
 
   constructor(
     private readonly source: ClaimSource,
-    window: { maxRecords: number; maxBytes: number },
+    window: MemoryBudget | { maxRecords: number; maxBytes: number },
     private readonly tuning: WalkTuning = { keyPage: 256, maxPassed: 256 },
   ) {
-    this.window = new MemoryWindow(window.maxRecords, window.maxBytes);
+    this.window = new MemoryWindow(window instanceof MemoryBudget ? window : new MemoryBudget(window.maxRecords, window.maxBytes));
   }
 
   /** Rows this process just committed, in id order. */

@@ -9,7 +9,7 @@ import { MessageTable } from './message-table.js';
 import { openQueueDb, QUEUE_FILE } from './schema.js';
 import { stateError, type Db } from './sqlite.js';
 import { StatsTable } from './stats.js';
-import type { DeadLetter, DeadSelector } from './types.js';
+import type { DeadLetter, DeadSelector, QueueInfo } from './types.js';
 
 export interface DeadLetterStoreOptions {
   stateDir: string;
@@ -18,28 +18,34 @@ export interface DeadLetterStoreOptions {
 
 export class DeadLetterStore {
   private readonly table: DeadLetterTable;
+  private readonly stats: StatsTable;
 
   private constructor(
     private readonly db: Db,
-    format: number,
     private readonly file: string,
     private readonly clock: Clock,
   ) {
     // Requeued rows are inline: the store never touches the body files (it holds no lock).
-    this.table = new DeadLetterTable(db, new MessageTable(db, { format, bodies: null, ledger: null }), new StatsTable(db));
+    this.stats = new StatsTable(db);
+    this.table = new DeadLetterTable(db, new MessageTable(db, { bodies: null, ledger: null }), this.stats);
   }
 
   /** Opens an existing queue (InputError if the state dir has none). */
   static open(opts: DeadLetterStoreOptions): DeadLetterStore {
     const file = join(opts.stateDir, QUEUE_FILE);
-    // It holds no lock, so it does not migrate: a format-1 file is used as it is.
-    const { db, format } = openQueueDb(opts.stateDir, { readOnly: false, create: false });
+    // It holds no lock, so it does not migrate: an older file is refused (schema.ts says how to migrate).
+    const { db } = openQueueDb(opts.stateDir, { readOnly: false, create: false });
     try {
-      return new DeadLetterStore(db, format, file, opts.clock ?? systemClock);
+      return new DeadLetterStore(db, file, opts.clock ?? systemClock);
     } catch (err) {
       db.close();
       throw stateError(file, err);
     }
+  }
+
+  /** Every queue, to resolve `--hook`/`--endpoint` to queue ids. */
+  queues(): QueueInfo[] {
+    return this.guard(() => this.stats.queues());
   }
 
   list(sel: DeadSelector & { limit?: number }): DeadLetter[] {

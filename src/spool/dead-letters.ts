@@ -3,14 +3,16 @@
 // process while a tail holds the state dir (SQLite serializes the writers; the tail notices the
 // new rows through PRAGMA data_version, see claims.ts).
 import type { MessageTable } from './message-table.js';
+import { eventId } from '../hook/event-id.js';
 import type { Db, Statement } from './sqlite.js';
 import { StatsDelta, type StatsTable } from './stats.js';
-import type { DeadLetter, DeadSelector, QueuedMessage } from './types.js';
+import { recordBytes, type DeadLetter, type DeadSelector, type QueuedMessage } from './types.js';
 
 const REQUEUE_PAGE = 1000;
 
 interface StoredDead {
   id: number;
+  queue_id: number;
   event_id: string;
   segment_key: string;
   stream: string;
@@ -34,8 +36,8 @@ export class DeadLetterTable {
     private readonly stats: StatsTable,
   ) {
     this.insertStmt = db.prepare(
-      `INSERT INTO dead_letters (event_id, segment_key, stream, segment, line, created_at, died_at, attempts, disposition, reason, record)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO dead_letters (queue_id, event_id, segment_key, stream, segment, line, created_at, died_at, attempts, disposition, reason, record)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
@@ -46,7 +48,8 @@ export class DeadLetterTable {
   bury(msg: QueuedMessage, i: number, disposition: string | null, reason: 'final' | 'expired', now: number, delta: StatsDelta): void {
     const line = msg.lines[i]!;
     this.insertStmt.run(
-      `${msg.segmentKey}-${line}`,
+      msg.queueId,
+      eventId(msg.segmentKey, line),
       msg.segmentKey,
       msg.stream,
       msg.segment,
@@ -56,9 +59,9 @@ export class DeadLetterTable {
       msg.attempts + (reason === 'final' ? 1 : 0),
       disposition,
       reason,
-      msg.body.subarray(i === 0 ? 0 : msg.ends[i - 1]!, msg.ends[i]!),
+      recordBytes(msg, i),
     );
-    delta.dead += 1;
+    delta.buried(msg.queueId, 1);
   }
 
   list(sel: DeadSelector & { limit?: number }): DeadLetter[] {
@@ -83,25 +86,26 @@ export class DeadLetterTable {
           const rows = page.all(...params, after) as StoredDead[];
           for (const d of rows) {
             this.messages.insert({
+              queueId: d.queue_id,
               stream: d.stream,
               segment: d.segment,
               segmentKey: d.segment_key,
               lines: Uint32Array.of(d.line),
               ends: Uint32Array.of(d.record.length),
+              starts: null,
               body: d.record,
               createdAt: now,
               dueAt: now,
               attempts: 0,
               disposition: null,
             });
-            delta.rows += 1;
-            delta.records += 1;
-            delta.bytes += d.record.length;
+            delta.row(d.queue_id, 1, 1, d.record.length);
+            delta.buried(d.queue_id, -1);
           }
           if (rows.length < REQUEUE_PAGE) break;
           after = rows[rows.length - 1]!.id;
         }
-        delta.dead -= remove.run(...params).changes;
+        remove.run(...params);
         if (!delta.isZero()) this.stats.add(delta);
         return delta.rows;
       })
@@ -111,11 +115,12 @@ export class DeadLetterTable {
   purge(sel: DeadSelector): number {
     const { where, params } = selection(sel);
     const remove = this.stmt(`DELETE FROM dead_letters WHERE ${where}`);
+    const perQueue = this.stmt(`SELECT queue_id, count(*) AS n FROM dead_letters WHERE ${where} GROUP BY queue_id`);
     return this.db
       .transaction(() => {
-        const removed = remove.run(...params).changes;
         const delta = new StatsDelta();
-        delta.dead = -removed;
+        for (const q of perQueue.all(...params) as { queue_id: number; n: number }[]) delta.buried(q.queue_id, -q.n);
+        const removed = remove.run(...params).changes;
         if (removed > 0) this.stats.add(delta);
         return removed;
       })
@@ -139,9 +144,14 @@ export class DeadLetterTable {
 
 /** `all`, or every given criterion at once; a selector with no criterion selects nothing. */
 function selection(sel: DeadSelector): { where: string; params: unknown[] } {
-  if (sel.all) return { where: '1', params: [] };
   const terms: string[] = [];
   const params: unknown[] = [];
+  if (sel.queueIds !== undefined) {
+    terms.push('queue_id IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(sel.queueIds));
+  }
+  if (sel.all) return { where: terms.length ? terms.join(' AND ') : '1', params };
+  const scoped = terms.length;
   if (sel.ids !== undefined) {
     terms.push('id IN (SELECT value FROM json_each(?))');
     params.push(JSON.stringify(sel.ids));
@@ -150,12 +160,13 @@ function selection(sel: DeadSelector): { where: string; params: unknown[] } {
     terms.push('died_at < ?');
     params.push(sel.diedBefore);
   }
-  return terms.length === 0 ? { where: '0', params } : { where: terms.join(' AND '), params };
+  return terms.length === scoped ? { where: '0', params } : { where: terms.join(' AND '), params };
 }
 
 function toDeadLetter(d: StoredDead): DeadLetter {
   return {
     id: d.id,
+    queueId: d.queue_id,
     eventId: d.event_id,
     stream: d.stream,
     segment: d.segment,

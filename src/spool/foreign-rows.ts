@@ -1,9 +1,8 @@
 // Notices what other connections committed: `loghook dead requeue` run in another process adds
 // message rows (and moves the counters) while a tail runs. PRAGMA data_version changes when
 // another connection commits and costs a read of shared memory, not of the file, so it is checked
-// before every takeDue/nextDueAt/counts and at the start of every write transaction.
-import type { Claims } from './claims.js';
-import type { MessageTable } from './message-table.js';
+// at most every 50 ms by reads (spool.ts pollForeign) and at the start of every write transaction.
+import type { MessageTable, RowKey } from './message-table.js';
 import type { Db, Statement } from './sqlite.js';
 
 export class ForeignRows {
@@ -15,8 +14,9 @@ export class ForeignRows {
   constructor(
     db: Db,
     private readonly messages: MessageTable,
-    /** null for a read-only spool, which only needs to know that something changed */
-    private readonly claims: Claims | null,
+    /** told where claimable rows appeared, per queue; null for a read-only spool, which only
+     * needs to know that something changed */
+    private readonly appeared: ((queueId: number, key: RowKey) => void) | null,
   ) {
     this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
     // data_version before the max id: a commit landing in between is then seen as foreign, never missed.
@@ -44,10 +44,12 @@ export class ForeignRows {
    * (an in-process requeue), which data_version does not report.
    */
   absorb(): void {
-    if (this.claims === null) return;
-    const { minDue, maxId } = this.messages.since(this.knownMaxId);
-    if (minDue === null || maxId === null) return;
-    this.claims.appeared({ dueAt: minDue, id: this.knownMaxId + 1 });
-    this.knownMaxId = maxId;
+    if (this.appeared === null) return;
+    let max = this.knownMaxId;
+    for (const q of this.messages.since(this.knownMaxId)) {
+      this.appeared(q.queueId, { dueAt: q.minDue, id: q.minId });
+      if (q.maxId > max) max = q.maxId;
+    }
+    this.knownMaxId = max;
   }
 }

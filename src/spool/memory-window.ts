@@ -1,19 +1,26 @@
 // Rows this process committed and has not handed out yet, kept in hand-out order so the steady
-// state (commit → takeDue → ack) never reads them back from disk. Bounded in records and bytes:
-// what does not fit stays on disk only and is read from there.
+// state (commit → takeDue → ack) never reads them back from disk. Bounded in records and bytes,
+// by a budget all the queues' windows share: what does not fit stays on disk only and is read
+// from there. Rows of several hooks may share one body buffer: each counts it (a bound, not a
+// measure).
 import type { QueuedMessage } from './types.js';
+
+export class MemoryBudget {
+  records = 0;
+  bytes = 0;
+
+  constructor(
+    readonly maxRecords: number,
+    readonly maxBytes: number,
+  ) {}
+}
 
 export class MemoryWindow {
   private rows: QueuedMessage[] = [];
   /** index of the head in `rows`: a deque without shifting the array on every take */
   private start = 0;
-  private records = 0;
-  private bytes = 0;
 
-  constructor(
-    private readonly maxRecords: number,
-    private readonly maxBytes: number,
-  ) {}
+  constructor(private readonly budget: MemoryBudget) {}
 
   get length(): number {
     return this.rows.length - this.start;
@@ -33,21 +40,22 @@ export class MemoryWindow {
   }
 
   hasRoomFor(m: QueuedMessage): boolean {
-    return this.records + m.lines.length <= this.maxRecords && this.bytes + m.body.length <= this.maxBytes;
+    const b = this.budget;
+    return b.records + m.lines.length <= b.maxRecords && b.bytes + m.body.length <= b.maxBytes;
   }
 
   push(m: QueuedMessage): void {
     this.rows.push(m);
-    this.records += m.lines.length;
-    this.bytes += m.body.length;
+    this.budget.records += m.lines.length;
+    this.budget.bytes += m.body.length;
   }
 
   shift(): QueuedMessage | undefined {
     const m = this.rows[this.start];
     if (m === undefined) return undefined;
     this.rows[this.start++] = undefined as unknown as QueuedMessage; // let the body be collected
-    this.records -= m.lines.length;
-    this.bytes -= m.body.length;
+    this.budget.records -= m.lines.length;
+    this.budget.bytes -= m.body.length;
     if (this.start === this.rows.length) {
       this.rows = [];
       this.start = 0;

@@ -24,6 +24,7 @@ export type NewRow = Omit<QueuedMessage, 'rowId'>;
 
 /** What a deleted row held: for the counters, and where its bytes were. */
 export interface RemovedRow {
+  queueId: number;
   count: number;
   bytes: number;
   /** null for an inline row */
@@ -32,9 +33,7 @@ export interface RemovedRow {
 }
 
 export interface MessageTableOptions {
-  /** queue.db's format: a reader or the dead-letter tools may have a format-1 file (no file columns) */
-  format: number;
-  /** null when the format has no body files */
+  /** null for a process that never reads or writes body files (the dead-letter tools) */
   bodies: BodyFiles | null;
   ledger: FileLedger | null;
 }
@@ -60,6 +59,8 @@ export function blobU32(blob: Buffer): Uint32Array {
 
 interface StoredRow {
   id: number;
+  queue_id: number;
+  starts: Buffer | null;
   due_at: number;
   created_at: number;
   attempts: number;
@@ -76,15 +77,15 @@ interface StoredRow {
 }
 
 /** The cursor walk's two index seeks (exported so a test can check their query plans). */
-export const KEYS_SAME_DUE_SQL = 'SELECT due_at, id, count FROM messages WHERE due_at = ? AND id > ? ORDER BY id LIMIT ?';
-export const KEYS_LATER_DUE_SQL = 'SELECT due_at, id, count FROM messages WHERE due_at > ? ORDER BY due_at, id LIMIT ?';
+export const KEYS_SAME_DUE_SQL = 'SELECT due_at, id, count FROM messages WHERE queue_id = ? AND due_at = ? AND id > ? ORDER BY id LIMIT ?';
+export const KEYS_LATER_DUE_SQL = 'SELECT due_at, id, count FROM messages WHERE queue_id = ? AND due_at > ? ORDER BY due_at, id LIMIT ?';
 
 export class MessageTable {
   private readonly insertStmt: Statement;
   private readonly removeStmt: Statement;
   private readonly locationStmt: Statement;
   private readonly rescheduleStmt: Statement;
-  private readonly rescheduleInlineStmt: Statement | null;
+  private readonly rescheduleInlineStmt: Statement;
   private readonly keysSameDueStmt: Statement;
   private readonly keysLaterDueStmt: Statement;
   private readonly getStmt: Statement;
@@ -95,54 +96,48 @@ export class MessageTable {
 
   private readonly bodies: BodyFiles | null;
   private readonly ledger: FileLedger | null;
-  private readonly fileColumns: boolean;
 
   constructor(db: Db, opts: MessageTableOptions) {
     this.bodies = opts.bodies;
     this.ledger = opts.ledger;
-    // Format 1 has no file columns: there every row is inline, and reads say so.
-    const files = (this.fileColumns = opts.format >= 2);
-    const fileCols = files ? 'file_id, file_offset' : 'NULL AS file_id, NULL AS file_offset';
-    this.insertStmt = files
-      ? db.prepare(
-          `INSERT INTO messages (due_at, created_at, attempts, count, bytes, stream, segment, segment_key, disposition, lines, ends, body, file_id, file_offset)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-      : db.prepare(
-          `INSERT INTO messages (due_at, created_at, attempts, count, bytes, stream, segment, segment_key, disposition, lines, ends, body)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        );
-    this.removeStmt = db.prepare(`DELETE FROM messages WHERE id = ? RETURNING count, bytes, ${fileCols}`);
-    this.locationStmt = db.prepare(`SELECT bytes, ${fileCols} FROM messages WHERE id = ?`);
+    this.insertStmt = db.prepare(
+      `INSERT INTO messages (queue_id, due_at, created_at, attempts, count, bytes, stream, segment, segment_key, disposition, lines, ends, starts, body, file_id, file_offset)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.removeStmt = db.prepare('DELETE FROM messages WHERE id = ? RETURNING queue_id, count, bytes, file_id, file_offset');
+    this.locationStmt = db.prepare('SELECT bytes, file_id FROM messages WHERE id = ?');
     this.rescheduleStmt = db.prepare(
       'UPDATE messages SET due_at = ?, attempts = attempts + 1, disposition = ? WHERE id = ?',
     );
-    this.rescheduleInlineStmt = files
-      ? db.prepare(
-          `UPDATE messages SET due_at = ?, attempts = attempts + 1, disposition = ?, body = ?, file_id = NULL, file_offset = NULL
-           WHERE id = ?`,
-        )
-      : null;
+    // A row going inline takes its records back to back: `ends` is rewritten and `starts` dropped.
+    this.rescheduleInlineStmt = db.prepare(
+      `UPDATE messages SET due_at = ?, attempts = attempts + 1, disposition = ?, body = ?, ends = ?, starts = NULL, file_id = NULL, file_offset = NULL
+       WHERE id = ?`,
+    );
     // Index-only walk of `messages_due` from a cursor, in two seeks: SQLite seeks a row value
     // `(due_at, id) > (?, ?)` on due_at alone and would step over every earlier row with the same
     // due time (a requeue of a million dead letters gives them all one due time).
     this.keysSameDueStmt = db.prepare(KEYS_SAME_DUE_SQL).raw();
     this.keysLaterDueStmt = db.prepare(KEYS_LATER_DUE_SQL).raw();
     this.getStmt = db.prepare(
-      `SELECT id, due_at, created_at, attempts, stream, segment, segment_key, disposition, lines, ends, body, bytes, ${fileCols}
+      `SELECT id, queue_id, due_at, created_at, attempts, stream, segment, segment_key, disposition, lines, ends, starts, body, bytes, file_id, file_offset
        FROM messages WHERE id = ?`,
     );
     // Rows another process added: ids only grow (AUTOINCREMENT), so they are a rowid range.
-    this.sinceStmt = db.prepare('SELECT min(due_at) AS minDue, max(id) AS maxId FROM messages WHERE id > ?');
+    this.sinceStmt = db.prepare('SELECT queue_id AS queueId, min(due_at) AS minDue, min(id) AS minId, max(id) AS maxId FROM messages WHERE id > ? GROUP BY queue_id');
     this.maxIdStmt = db.prepare("SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'messages'").pluck();
-    this.dueRecordsStmt = db.prepare('SELECT coalesce(sum(count), 0) FROM messages WHERE due_at <= ?').pluck();
-    this.oldestStmt = db.prepare('SELECT min(created_at) FROM messages').pluck();
+    this.dueRecordsStmt = db.prepare('SELECT coalesce(sum(count), 0) FROM messages WHERE queue_id = ? AND due_at <= ?').pluck();
+    // One seek per queue on (queue_id, created_at); the whole table's oldest is the least of them.
+    this.oldestStmt = db.prepare('SELECT min(created_at) FROM messages WHERE queue_id = ?').pluck();
+    this.queueIdsStmt = db.prepare('SELECT id FROM queues').pluck();
   }
+  private readonly queueIdsStmt: Statement;
 
   /** A new row; its bytes are `row.body`, stored inline, or already in a body file `at`. */
   insert(row: NewRow, at: BodyLocation | null = null): number {
-    const bodyParams = at !== null ? [EMPTY, at.fileId, at.offset] : this.fileColumns ? [row.body, null, null] : [row.body];
+    const bodyParams = at !== null ? [EMPTY, at.fileId, at.offset] : [row.body, null, null];
     const info = this.insertStmt.run(
+      row.queueId,
       row.dueAt,
       row.createdAt,
       row.attempts,
@@ -154,6 +149,7 @@ export class MessageTable {
       row.disposition,
       u32Blob(row.lines),
       u32Blob(row.ends),
+      row.starts === null ? null : u32Blob(row.starts),
       ...bodyParams,
     );
     if (at !== null) this.ledger!.note(at.fileId, 1, row.body.length);
@@ -163,12 +159,14 @@ export class MessageTable {
   /** A chunk from the reader as a new row, due at once, its body already at `at` (or inline). */
   insertChunk(c: ChunkInput, now: number, at: BodyLocation | null): QueuedMessage {
     const row: NewRow = {
+      queueId: c.queueId ?? 1,
       stream: c.stream,
       segment: c.segment,
       segmentKey: c.segmentKey,
       lines: Uint32Array.from(c.lines),
       body: c.body,
       ends: Uint32Array.from(c.ends),
+      starts: c.starts ? Uint32Array.from(c.starts) : null,
       createdAt: now,
       attempts: 0,
       dueAt: now,
@@ -179,30 +177,31 @@ export class MessageTable {
 
   /** Deletes a row; returns what it held, or undefined if it was already gone. */
   remove(id: number): RemovedRow | undefined {
-    const r = this.removeStmt.get(id) as { count: number; bytes: number; file_id: number | null; file_offset: number | null } | undefined;
+    const r = this.removeStmt.get(id) as { queue_id: number; count: number; bytes: number; file_id: number | null; file_offset: number | null } | undefined;
     if (r === undefined) return undefined;
     if (r.file_id !== null) this.ledger!.note(r.file_id, -1, -r.bytes);
-    return { count: r.count, bytes: r.bytes, fileId: r.file_id, fileOffset: r.file_offset };
+    return { queueId: r.queue_id, count: r.count, bytes: r.bytes, fileId: r.file_id, fileOffset: r.file_offset };
   }
 
   /**
-   * One more attempt: a new due time. A file-backed row takes its bytes (`body`) inline, so that
-   * a record that keeps failing never holds a body file on disk. False if the row is gone.
+   * One more attempt: a new due time. A file-backed row takes its bytes inline (`body`, its
+   * records back to back, ending at `ends`), so that a record that keeps failing never holds a
+   * body file on disk. False if the row is gone.
    */
-  reschedule(id: number, dueAt: number, disposition: string, body: Buffer): boolean {
+  reschedule(id: number, dueAt: number, disposition: string, body: Buffer, ends: Uint32Array): boolean {
     const loc = this.locationStmt.get(id) as { bytes: number; file_id: number | null } | undefined;
     if (loc === undefined) return false;
     if (loc.file_id === null) return this.rescheduleStmt.run(dueAt, disposition, id).changes === 1;
-    this.rescheduleInlineStmt!.run(dueAt, disposition, body, id);
+    this.rescheduleInlineStmt.run(dueAt, disposition, body, u32Blob(ends), id);
     this.ledger!.note(loc.file_id, -1, -loc.bytes);
     return true;
   }
 
-  /** Up to `limit` keys after `after` in hand-out order. */
-  keysAfter(after: RowKey, limit: number): DiskKey[] {
-    let raw = this.keysSameDueStmt.all(after.dueAt, after.id, limit) as Array<[number, number, number]>;
+  /** Up to `limit` keys of queue `queueId` after `after` in hand-out order. */
+  keysAfter(queueId: number, after: RowKey, limit: number): DiskKey[] {
+    let raw = this.keysSameDueStmt.all(queueId, after.dueAt, after.id, limit) as Array<[number, number, number]>;
     if (raw.length < limit) {
-      raw = raw.concat(this.keysLaterDueStmt.all(after.dueAt, limit - raw.length) as Array<[number, number, number]>);
+      raw = raw.concat(this.keysLaterDueStmt.all(queueId, after.dueAt, limit - raw.length) as Array<[number, number, number]>);
     }
     return raw.map(([dueAt, id, count]) => ({ dueAt, id, count }));
   }
@@ -212,12 +211,14 @@ export class MessageTable {
     if (r === undefined) return undefined;
     return {
       rowId: r.id,
+      queueId: r.queue_id,
       stream: r.stream,
       segment: r.segment,
       segmentKey: r.segment_key,
       lines: blobU32(r.lines),
       body: r.file_id === null ? r.body : this.bodies!.read(r.file_id, r.file_offset!, r.bytes),
       ends: blobU32(r.ends),
+      starts: r.starts === null ? null : blobU32(r.starts),
       createdAt: r.created_at,
       attempts: r.attempts,
       dueAt: r.due_at,
@@ -225,9 +226,9 @@ export class MessageTable {
     };
   }
 
-  /** Earliest due time and highest id among rows with id > afterId; minDue is null when there are none. */
-  since(afterId: number): { minDue: number | null; maxId: number | null } {
-    return this.sinceStmt.get(afterId) as { minDue: number | null; maxId: number | null };
+  /** Per queue, the earliest due time and the lowest and highest id among rows with id > afterId. */
+  since(afterId: number): { queueId: number; minDue: number; minId: number; maxId: number }[] {
+    return this.sinceStmt.all(afterId) as { queueId: number; minDue: number; minId: number; maxId: number }[];
   }
 
   /** The highest id ever given out (deleted rows included). */
@@ -235,12 +236,19 @@ export class MessageTable {
     return this.maxIdStmt.get() as number;
   }
 
-  /** Records due at `now`: an index-only range sum over `messages_due`. */
-  dueRecords(now: number): number {
-    return this.dueRecordsStmt.get(now) as number;
+  /** Records of a queue due at `now`: an index-only range sum over `messages_due`. */
+  dueRecords(queueId: number, now: number): number {
+    return this.dueRecordsStmt.get(queueId, now) as number;
   }
 
-  oldestCreatedAt(): number | null {
-    return this.oldestStmt.get() as number | null;
+  /** The oldest queued record's created_at, of one queue or of all. */
+  oldestCreatedAt(queueId?: number): number | null {
+    if (queueId !== undefined) return this.oldestStmt.get(queueId) as number | null;
+    let oldest: number | null = null;
+    for (const id of this.queueIdsStmt.all() as number[]) {
+      const t = this.oldestStmt.get(id) as number | null;
+      if (t !== null && (oldest === null || t < oldest)) oldest = t;
+    }
+    return oldest;
   }
 }

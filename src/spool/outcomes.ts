@@ -4,7 +4,7 @@
 import type { DeadLetterTable } from './dead-letters.js';
 import type { MessageTable, RowKey } from './message-table.js';
 import type { StatsDelta } from './stats.js';
-import type { QueuedMessage, RecordResult } from './types.js';
+import { recordBytes, recordStart, type QueuedMessage, type RecordResult } from './types.js';
 
 interface Settlement {
   msg: QueuedMessage;
@@ -15,13 +15,18 @@ interface Settlement {
 /** What a written batch of outcomes changed, for the claim bookkeeping once it committed. */
 export interface AppliedOutcomes {
   /** rows whose outcome is now on disk */
-  released: number[];
+  released: QueueKey[];
   /** rows the outcomes made claimable (records to retry), at these keys */
-  claimable: RowKey[];
+  claimable: QueueKey[];
+}
+
+/** A row's key in its queue. */
+export interface QueueKey extends RowKey {
+  queueId: number;
 }
 
 export class Outcomes {
-  private acks: number[] = [];
+  private acks: QueueKey[] = [];
   private settlements: Settlement[] = [];
 
   constructor(
@@ -29,8 +34,8 @@ export class Outcomes {
     private readonly dead: DeadLetterTable,
   ) {}
 
-  ack(rowIds: number[]): void {
-    for (const id of rowIds) this.acks.push(id);
+  ack(queueId: number, rowIds: number[]): void {
+    for (const id of rowIds) this.acks.push({ queueId, id, dueAt: 0 });
   }
 
   settle(msg: QueuedMessage, results: readonly RecordResult[], now: number): void {
@@ -45,15 +50,15 @@ export class Outcomes {
 
   /** Writes every buffered outcome; call inside a transaction, then `settle()` once it committed. */
   apply(delta: StatsDelta): AppliedOutcomes {
-    const released: number[] = [];
-    const claimable: RowKey[] = [];
-    for (const id of this.acks) {
-      const gone = this.messages.remove(id);
-      if (gone !== undefined) subtract(delta, gone);
-      released.push(id);
+    const released: QueueKey[] = [];
+    const claimable: QueueKey[] = [];
+    for (const key of this.acks) {
+      const gone = this.messages.remove(key.id);
+      if (gone !== undefined) delta.row(gone.queueId, -1, gone.count, gone.bytes);
+      released.push(key);
     }
     for (const s of this.settlements) {
-      released.push(s.msg.rowId);
+      released.push({ queueId: s.msg.queueId, id: s.msg.rowId, dueAt: s.msg.dueAt });
       this.settleRow(s, delta, claimable);
     }
     return { released, claimable };
@@ -72,69 +77,74 @@ export class Outcomes {
    * queued). Its bytes go inline: a record that may be retried for days never pins a body file.
    * A lone record to retry is updated in place instead of deleted and inserted again.
    */
-  private settleRow({ msg, results, now }: Settlement, delta: StatsDelta, claimable: RowKey[]): void {
+  private settleRow({ msg, results, now }: Settlement, delta: StatsDelta, claimable: QueueKey[]): void {
     const only = results[0]!;
     if (results.length === 1 && only.kind === 'retry') {
-      if (this.messages.reschedule(msg.rowId, only.dueAt, only.disposition, msg.body)) {
-        claimable.push({ dueAt: only.dueAt, id: msg.rowId });
+      const bytes = recordBytes(msg, 0);
+      if (this.messages.reschedule(msg.rowId, only.dueAt, only.disposition, bytes, Uint32Array.of(bytes.length))) {
+        claimable.push({ queueId: msg.queueId, dueAt: only.dueAt, id: msg.rowId });
       }
       return;
     }
     const gone = this.messages.remove(msg.rowId);
     if (gone === undefined) return;
-    subtract(delta, gone);
-    let start = 0;
+    delta.row(gone.queueId, -1, gone.count, gone.bytes);
     for (let i = 0; i < results.length; i++) {
       const r = results[i]!;
-      const end = msg.ends[i]!;
       if (r.kind === 'retry') {
-        this.keep(msg, i, i + 1, start, { dueAt: r.dueAt, attempts: msg.attempts + 1, disposition: r.disposition }, delta, claimable);
+        this.keep(msg, i, i + 1, { dueAt: r.dueAt, attempts: msg.attempts + 1, disposition: r.disposition }, delta, claimable);
       } else if (r.kind === 'dead') {
         this.dead.bury(msg, i, r.disposition, r.reason, now, delta);
       } else if (r.kind === 'unsent') {
         // a run of records not tried stays together, as it was
         let j = i + 1;
         while (j < results.length && results[j]!.kind === 'unsent') j++;
-        this.keep(msg, i, j, start, { dueAt: msg.dueAt, attempts: msg.attempts, disposition: msg.disposition }, delta, claimable);
-        start = msg.ends[j - 1]!;
+        this.keep(msg, i, j, { dueAt: msg.dueAt, attempts: msg.attempts, disposition: msg.disposition }, delta, claimable);
         i = j - 1;
-        continue;
       }
-      start = end;
     }
   }
 
-  /** Records [from, to) of `msg` (their bytes start at `start`) as a row of their own, inline. */
+  /** Records [from, to) of `msg` as a row of their own, inline, back to back. */
   private keep(
     msg: QueuedMessage,
     from: number,
     to: number,
-    start: number,
     as: { dueAt: number; attempts: number; disposition: string | null },
     delta: StatsDelta,
-    claimable: RowKey[],
+    claimable: QueueKey[],
   ): void {
-    const end = msg.ends[to - 1]!;
-    const ends = Uint32Array.from(msg.ends.subarray(from, to), (e) => e - start);
+    const { body, ends } = backToBack(msg, from, to);
     const id = this.messages.insert({
+      queueId: msg.queueId,
       stream: msg.stream,
       segment: msg.segment,
       segmentKey: msg.segmentKey,
       lines: msg.lines.subarray(from, to),
       ends,
-      body: msg.body.subarray(start, end),
+      starts: null,
+      body,
       createdAt: msg.createdAt,
       ...as,
     });
-    delta.rows += 1;
-    delta.records += to - from;
-    delta.bytes += end - start;
-    claimable.push({ dueAt: as.dueAt, id });
+    delta.row(msg.queueId, 1, to - from, body.length);
+    claimable.push({ queueId: msg.queueId, dueAt: as.dueAt, id });
   }
 }
 
-function subtract(delta: StatsDelta, gone: { count: number; bytes: number }): void {
-  delta.rows -= 1;
-  delta.records -= gone.count;
-  delta.bytes -= gone.bytes;
+/** Records [from, to) of a row as one body with its ends: a view when they already lie back to back. */
+function backToBack(msg: QueuedMessage, from: number, to: number): { body: Buffer; ends: Uint32Array } {
+  if (msg.starts === null) {
+    const start = recordStart(msg, from);
+    return { body: msg.body.subarray(start, msg.ends[to - 1]!), ends: Uint32Array.from(msg.ends.subarray(from, to), (e) => e - start) };
+  }
+  const parts: Buffer[] = [];
+  const ends = new Uint32Array(to - from);
+  let pos = 0;
+  for (let i = from; i < to; i++) {
+    const r = recordBytes(msg, i);
+    parts.push(r);
+    ends[i - from] = pos += r.length;
+  }
+  return { body: Buffer.concat(parts, pos), ends };
 }

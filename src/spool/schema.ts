@@ -7,9 +7,11 @@ import { openSqlite, stateError, type Db } from './sqlite.js';
 /**
  * PRAGMA user_version of queue.db; bump it (and add a migration) whenever the tables change.
  * 1: bodies inline in `messages`. 2: fresh bodies in append-only body files (body-store.ts),
- * `messages.file_id`/`file_offset` and the `files` table.
+ * `messages.file_id`/`file_offset` and the `files` table. 3: many queues, one per hook and
+ * endpoint (`queues`, `messages.queue_id`, `dead_letters.queue_id`); rows of several hooks share
+ * one copy of the bytes in a body file, each row naming its records' spans (`messages.starts`).
  */
-export const SPOOL_FORMAT = 2;
+export const SPOOL_FORMAT = 3;
 
 export const QUEUE_FILE = 'queue.db';
 
@@ -32,6 +34,40 @@ const MIGRATE_1_TO_2 = `
 ALTER TABLE messages ADD COLUMN file_id INTEGER;
 ALTER TABLE messages ADD COLUMN file_offset INTEGER;
 ${FILES_TABLE}
+`;
+
+// The queues: one per hook and endpoint ('' is the hook's own url), with exact counters moved by
+// deltas in the transactions that move their rows. The `stats` row stays the state dir's total
+// (max_queue bounds the whole state dir). Queue 1 is the `default` hook's, the only queue of
+// formats 1 and 2.
+const QUEUES_TABLE = `
+CREATE TABLE queues (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  hook TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  rows INTEGER NOT NULL DEFAULT 0,
+  records INTEGER NOT NULL DEFAULT 0,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  dead INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (hook, endpoint)
+);
+`;
+
+// Format 2 -> 3 in place: the rows become queue 1's (hook `default`), with its counters copied
+// from `stats`; the hand-out index gains the queue. ADD COLUMN with a constant default rewrites
+// no row.
+const MIGRATE_2_TO_3 = `
+ALTER TABLE messages ADD COLUMN queue_id INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE messages ADD COLUMN starts BLOB;
+ALTER TABLE dead_letters ADD COLUMN queue_id INTEGER NOT NULL DEFAULT 1;
+DROP INDEX messages_due;
+CREATE INDEX messages_due ON messages (queue_id, due_at, id, count);
+DROP INDEX messages_created;
+CREATE INDEX messages_created ON messages (queue_id, created_at);
+CREATE INDEX dead_letters_queue ON dead_letters (queue_id, id);
+${QUEUES_TABLE}
+INSERT INTO queues (id, hook, endpoint, rows, records, bytes, dead)
+  SELECT 1, 'default', '', rows, records, bytes, dead FROM stats;
 `;
 
 // Small columns come first so that reading them never touches a row's overflow pages; then the
@@ -60,10 +96,12 @@ CREATE TABLE messages (
   ends BLOB NOT NULL,
   body BLOB NOT NULL,
   file_id INTEGER,
-  file_offset INTEGER
+  file_offset INTEGER,
+  queue_id INTEGER NOT NULL DEFAULT 1,
+  starts BLOB
 );
-CREATE INDEX messages_due ON messages (due_at, id, count);
-CREATE INDEX messages_created ON messages (created_at);
+CREATE INDEX messages_due ON messages (queue_id, due_at, id, count);
+CREATE INDEX messages_created ON messages (queue_id, created_at);
 CREATE TABLE checkpoints (
   stream TEXT PRIMARY KEY,
   value TEXT NOT NULL,
@@ -81,9 +119,11 @@ CREATE TABLE dead_letters (
   attempts INTEGER NOT NULL,
   disposition TEXT,
   reason TEXT NOT NULL CHECK (reason IN ('final', 'expired')),
-  record BLOB NOT NULL
+  record BLOB NOT NULL,
+  queue_id INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX dead_letters_died ON dead_letters (died_at);
+CREATE INDEX dead_letters_queue ON dead_letters (queue_id, id);
 CREATE TABLE endpoints (
   url TEXT PRIMARY KEY,
   last_error TEXT,
@@ -99,6 +139,8 @@ CREATE TABLE stats (
 );
 INSERT INTO stats (id, rows, records, bytes, dead) VALUES (1, 0, 0, 0, 0);
 ${FILES_TABLE}
+${QUEUES_TABLE}
+INSERT INTO queues (id, hook, endpoint) VALUES (1, 'default', '');
 `;
 
 export interface OpenQueueOptions {
@@ -112,8 +154,6 @@ export interface OpenQueueOptions {
 
 export interface QueueDb {
   db: Db;
-  /** the file's format: SPOOL_FORMAT, or 1 when a process that may not migrate opened an old file */
-  format: number;
 }
 
 /** Opens (and if allowed creates or migrates) queue.db, refusing a file written by a newer loghook. */
@@ -130,14 +170,18 @@ export function openQueueDb(stateDir: string, opts: OpenQueueOptions): QueueDb {
           'upgrade loghook or use another --state-dir',
       );
     }
-    let format = version;
     if (version === 0) {
       if (!opts.create) throw noQueue(stateDir);
       create(db);
-      format = SPOOL_FORMAT;
-    } else if (version === 1 && opts.create && !opts.readOnly) {
-      migrate(db, MIGRATE_1_TO_2, 2);
-      format = 2;
+    } else if (version < SPOOL_FORMAT) {
+      // Only the lock holder migrates; the others cannot read the old tables.
+      if (!opts.create || opts.readOnly) {
+        throw new IncompatibleStateError(
+          `${file} is in format ${version}, from an older loghook: start \`loghook tail\` with this version once (it migrates the state dir in place), then run this again`,
+        );
+      }
+      if (version === 1) migrate(db, MIGRATE_1_TO_2, 2);
+      migrate(db, MIGRATE_2_TO_3, 3);
     }
     if (!opts.readOnly) {
       // A commit is durable when it returns: WAL fsynced on every commit.
@@ -147,7 +191,7 @@ export function openQueueDb(stateDir: string, opts: OpenQueueOptions): QueueDb {
     }
     // 8 MiB of page cache keeps the upper index levels hot, within the RSS budget.
     db.pragma('cache_size = -8192');
-    return { db, format };
+    return { db };
   } catch (err) {
     db.close();
     throw stateError(file, err);

@@ -1,7 +1,9 @@
-// The durable queue and the read checkpoint, committed together in one SQLite file. A commit is
-// one fsynced transaction holding new messages, checkpoints and every buffered delivery outcome,
-// so a crash at any instant loses nothing and queues nothing twice. The new messages' bodies are
-// appended to a body file and fdatasynced just before that transaction (body-store.ts).
+// The durable queues and the read checkpoint, committed together in one SQLite file. There is one
+// queue per hook and endpoint (`queue(id)` gives its QueuePort); a commit is one fsynced
+// transaction holding the new messages of every queue, the checkpoints and every buffered
+// delivery outcome, so a crash at any instant loses nothing and queues nothing twice, for every
+// hook. The new messages' bodies are appended to a body file and fdatasynced just before that
+// transaction, each shared region once (body-store.ts).
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../util/clock.js';
 import { LoghookError } from '../util/errors.js';
@@ -9,6 +11,7 @@ import { BodyFiles } from './body-files.js';
 import { BodyStore } from './body-store.js';
 import { CheckpointTable } from './checkpoints.js';
 import { Claims } from './claims.js';
+import { MemoryBudget } from './memory-window.js';
 import { DeadLetterTable } from './dead-letters.js';
 import { EndpointTable, type EndpointNote } from './endpoints.js';
 import { FileLedger } from './file-ledger.js';
@@ -20,14 +23,18 @@ import { QUEUE_FILE } from './schema.js';
 import { stateError, type Db } from './sqlite.js';
 import { StatsDelta, StatsTable, type Stats } from './stats.js';
 import type { ChunkInput, CheckpointDetail, DeadLetter, DeadSelector } from './types.js';
-import type { EndpointState, QueueCounts, QueueStatus, QueuedMessage, RecordResult } from './types.js';
+import type { EndpointState, QueueCounts, QueueInfo, QueueStatus, QueuedMessage, RecordResult } from './types.js';
+import type { QueuePort } from '../deliver/queue-port.js';
+
+/** The `default` hook's queue for its own url: the only queue of state dirs from formats 1 and 2. */
+export const DEFAULT_QUEUE = 1;
 
 export interface SpoolOptions {
   stateDir: string;
   clock?: Clock;
   /** For status and `dead list` while a tail runs: no lock, no writes. */
   readOnly?: boolean;
-  /** Committed rows kept in memory for takeDue, in records and in body bytes. */
+  /** Committed rows kept in memory for takeDue, in records and in body bytes, over all queues. */
   memoryWindowRecords?: number;
   memoryWindowBytes?: number;
   /**
@@ -47,12 +54,15 @@ export class Spool {
   private readonly endpointTable: EndpointTable;
   private readonly dead: DeadLetterTable;
   private readonly outcomes: Outcomes;
+  /** per queue; empty and unused when read-only */
+  private readonly claims = new Map<number, Claims>();
   /** null when read-only */
-  private readonly claims: Claims | null;
+  private readonly budget: MemoryBudget | null;
   private readonly foreign: ForeignRows;
-  /** null for a format-1 file opened by a reader (no body files there) */
-  private readonly bodyFiles: BodyFiles | null;
-  private readonly ledger: FileLedger | null;
+  private readonly bodyFiles: BodyFiles;
+  private readonly ledger: FileLedger;
+  private readonly queueIds = new Map<string, number>();
+  private readonly ports = new Map<number, QueuePort>();
   /** null when read-only: only the lock holder appends to or removes body files */
   private readonly bodies: BodyStore | null;
   private counters: Stats;
@@ -65,24 +75,19 @@ export class Spool {
     this.file = join(opts.stateDir, QUEUE_FILE);
     this.clock = opts.clock ?? systemClock;
     this.foreignPollMs = opts.readOnly ? 0 : (opts.foreignPollMs ?? 50);
-    // A writer always has the current format (it migrates); a reader may have format 1.
-    const files = state.format >= 2;
-    this.bodyFiles = files ? new BodyFiles(opts.stateDir) : null;
-    this.ledger = files ? new FileLedger(db) : null;
-    this.messages = new MessageTable(db, { format: state.format, bodies: this.bodyFiles, ledger: this.ledger });
+    this.bodyFiles = new BodyFiles(opts.stateDir);
+    this.ledger = new FileLedger(db);
+    this.messages = new MessageTable(db, { bodies: this.bodyFiles, ledger: this.ledger });
     this.stats = new StatsTable(db);
     this.checkpoints = new CheckpointTable(db);
     this.endpointTable = new EndpointTable(db);
     this.dead = new DeadLetterTable(db, this.messages, this.stats);
     this.outcomes = new Outcomes(this.messages, this.dead);
-    this.claims = opts.readOnly
+    this.budget = opts.readOnly
       ? null
-      : new Claims(this.messages, {
-          maxRecords: opts.memoryWindowRecords ?? 20_000,
-          maxBytes: opts.memoryWindowBytes ?? 32 * 1024 * 1024,
-        });
-    this.foreign = new ForeignRows(db, this.messages, this.claims);
-    this.bodies = opts.readOnly ? null : BodyStore.open(db, this.bodyFiles!, this.ledger!);
+      : new MemoryBudget(opts.memoryWindowRecords ?? 20_000, opts.memoryWindowBytes ?? 32 * 1024 * 1024);
+    this.foreign = new ForeignRows(db, this.messages, opts.readOnly ? null : (queueId, key) => this.claimsOf(queueId).appeared(key));
+    this.bodies = opts.readOnly ? null : BodyStore.open(db, this.bodyFiles, this.ledger);
     this.counters = this.stats.read();
   }
 
@@ -120,34 +125,67 @@ export class Spool {
     });
   }
 
-  /** Claims due rows, oldest (due_at, id) first, whole rows up to maxRecords (at least one). */
+  /**
+   * The id of `hook`'s queue for `endpoint` ('' for the hook's own url), made if it is new. Its
+   * rows are delivered in due order, apart from every other queue's.
+   */
+  queueId(hook: string, endpoint = ''): number {
+    const key = `${hook}\0${endpoint}`;
+    let id = this.queueIds.get(key);
+    if (id === undefined) {
+      id = this.guard(() => {
+        this.writer();
+        return this.db.transaction(() => this.stats.ensureQueue(hook, endpoint)).immediate();
+      });
+      this.queueIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** Every queue, with its counters (a removed hook's queues too, until they are empty and purged). */
+  queues(): QueueInfo[] {
+    return this.guard(() => this.stats.queues());
+  }
+
+  /** The delivery side of one queue. */
+  queue(id: number): QueuePort {
+    let port = this.ports.get(id);
+    if (port === undefined) {
+      port = {
+        takeDue: (maxRecords, now) => this.takeFrom(id, maxRecords, now),
+        nextDueAt: () => this.nextDueIn(id),
+        ack: (rowIds) => {
+          this.writer();
+          this.outcomes.ack(id, rowIds);
+        },
+        settle: (msg, results, now) => this.settle(msg, results, now),
+        noteEndpoint: (url, note, now) => this.noteEndpoint(url, note, now),
+      };
+      this.ports.set(id, port);
+    }
+    return port;
+  }
+
+  /** The default queue's takeDue (queue(DEFAULT_QUEUE)): claims due rows, oldest (due_at, id) first, whole rows up to maxRecords (at least one). */
   takeDue(maxRecords: number, now: number): QueuedMessage[] {
-    return this.guard(() => {
-      const claims = this.writer();
-      this.pollForeign(false);
-      return claims.take(maxRecords, now);
-    });
+    return this.takeFrom(DEFAULT_QUEUE, maxRecords, now);
   }
 
-  /** Earliest due time among rows not claimed by this process, null when there are none. */
+  /** The default queue's earliest due time among rows not claimed by this process, null when there are none. */
   nextDueAt(): number | null {
-    return this.guard(() => {
-      const claims = this.writer();
-      this.pollForeign(false);
-      return claims.nextDueAt();
-    });
+    return this.nextDueIn(DEFAULT_QUEUE);
   }
 
-  /** The rows were delivered: they go with the next commit or flush. */
+  /** The default queue's rows were delivered: they go with the next commit or flush. */
   ack(rowIds: number[]): void {
     this.writer();
-    this.outcomes.ack(rowIds);
+    this.outcomes.ack(DEFAULT_QUEUE, rowIds);
   }
 
   /**
-   * The outcome of every record of a claimed row, in record order, written with the next commit
-   * or flush: the row goes; a record to retry becomes a row of its own due at its own time
-   * (attempts + 1), a dead record a dead letter, a delivered record just goes.
+   * The outcome of every record of a claimed row (of any queue), in record order, written with
+   * the next commit or flush: the row goes; a record to retry becomes a row of its own in the same
+   * queue due at its own time (attempts + 1), a dead record a dead letter, a delivered record just goes.
    */
   settle(msg: QueuedMessage, results: readonly RecordResult[], now: number): void {
     this.writer();
@@ -159,6 +197,31 @@ export class Spool {
     this.endpointTable.note(url, note, now);
   }
 
+  private takeFrom(queueId: number, maxRecords: number, now: number): QueuedMessage[] {
+    return this.guard(() => {
+      this.writer();
+      this.pollForeign(false);
+      return this.claimsOf(queueId).take(maxRecords, now);
+    });
+  }
+
+  private nextDueIn(queueId: number): number | null {
+    return this.guard(() => {
+      this.writer();
+      this.pollForeign(false);
+      return this.claimsOf(queueId).nextDueAt();
+    });
+  }
+
+  private claimsOf(queueId: number): Claims {
+    let c = this.claims.get(queueId);
+    if (c === undefined) {
+      const source = { keysAfter: this.messages.keysAfter.bind(this.messages, queueId), get: this.messages.get.bind(this.messages) };
+      this.claims.set(queueId, (c = new Claims(source, this.budget!)));
+    }
+    return c;
+  }
+
   /** A point lookup at most, whatever the queue's size; current even when another process added rows. */
   counts(): QueueCounts {
     return this.guard(() => {
@@ -168,19 +231,23 @@ export class Spool {
     });
   }
 
-  status(now: number): QueueStatus {
+  /** The whole state dir's queue, or one queue's. */
+  status(now: number, queueId?: number): QueueStatus {
     return this.guard(() =>
       // One read transaction: every figure comes from the same snapshot.
       this.db.transaction(() => {
-        const s = this.stats.read();
-        const dueRecords = this.messages.dueRecords(now);
+        const queues = this.stats.queues();
+        const picked = queueId === undefined ? queues : queues.filter((q) => q.id === queueId);
+        const s = queueId === undefined ? this.stats.read() : (picked[0] ?? { rows: 0, records: 0, bytes: 0, dead: 0 });
+        let dueRecords = 0;
+        for (const q of picked) if (q.records > 0) dueRecords += this.messages.dueRecords(q.id, now);
         return {
           rows: s.rows,
           records: s.records,
           bytes: s.bytes,
           dueRecords,
           scheduledRecords: s.records - dueRecords,
-          oldestCreatedAt: this.messages.oldestCreatedAt(),
+          oldestCreatedAt: this.messages.oldestCreatedAt(queueId),
           deadCount: s.dead,
         };
       })(),
@@ -227,18 +294,18 @@ export class Spool {
   close(): void {
     if (!this.db.open) return;
     try {
-      if (this.claims !== null) this.flush();
+      if (this.budget !== null) this.flush();
       this.guard(() => this.bodies?.close());
     } finally {
-      this.bodyFiles?.close();
+      this.bodyFiles.close();
       closeState(this.state);
     }
   }
 
   private write(chunks: ChunkInput[], checkpoints: Map<string, string> | undefined): QueuedMessage[] {
-    const claims = this.writer();
+    this.writer();
     const bodies = this.bodies!;
-    const ledger = this.ledger!;
+    const ledger = this.ledger;
     const now = this.clock.now();
     // On disk before the transaction that points at them; if it never commits, no row does.
     const at = bodies.append(chunks);
@@ -249,9 +316,7 @@ export class Spool {
       const delta = new StatsDelta();
       const rows = chunks.map((c, i) => {
         const m = this.messages.insertChunk(c, now, at[i] ?? null);
-        delta.rows += 1;
-        delta.records += m.lines.length;
-        delta.bytes += m.body.length;
+        delta.row(m.queueId, 1, m.lines.length, m.body.length);
         return m;
       });
       if (checkpoints !== undefined) this.checkpoints.upsert(checkpoints, now);
@@ -273,13 +338,13 @@ export class Spool {
     this.counters = counters;
     this.outcomes.settled();
     this.endpointTable.settle();
-    for (const id of applied.released) claims.release(id);
+    for (const key of applied.released) this.claimsOf(key.queueId).release(key.id);
     for (const key of applied.claimable) {
       this.foreign.own(key.id);
-      claims.appeared(key);
+      this.claimsOf(key.queueId).appeared(key);
     }
     for (const m of rows) this.foreign.own(m.rowId);
-    claims.committed(rows);
+    for (const [queueId, list] of byQueue(rows)) this.claimsOf(queueId).committed(list);
     bodies.reclaim(emptied);
     return rows;
   }
@@ -301,11 +366,10 @@ export class Spool {
   private lastForeignPoll = -Infinity;
   private readonly foreignPollMs: number;
 
-  private writer(): Claims {
-    if (this.claims === null) {
+  private writer(): void {
+    if (this.budget === null) {
       throw new LoghookError('LOGHOOK_INTERNAL', `${this.file} is open read-only: this operation writes`);
     }
-    return this.claims;
   }
 
   private guard<T>(fn: () => T): T {
@@ -315,4 +379,15 @@ export class Spool {
       throw stateError(this.file, err);
     }
   }
+}
+
+/** Rows by queue, each list in the order given (id order). */
+function byQueue(rows: QueuedMessage[]): Map<number, QueuedMessage[]> {
+  const out = new Map<number, QueuedMessage[]>();
+  for (const m of rows) {
+    const list = out.get(m.queueId);
+    if (list === undefined) out.set(m.queueId, [m]);
+    else list.push(m);
+  }
+  return out;
 }

@@ -7,29 +7,42 @@
 // go, a record to retry becomes a row of its own with its own (jittered) due time, a dead one a
 // dead letter.
 
-/** What the pipeline hands to `commit`: records of one segment, in read order. */
+/** What the pipeline hands to `commit`: records of one segment for one queue, in read order. */
 export interface ChunkInput {
+  /** the queue (hook and endpoint) the records go to: Spool.queueId(); default 1, the `default` hook's */
+  queueId?: number;
   stream: string;
   segment: string;
   /** 16 hex chars, stable id of the segment (host, directory, name): event id = `${segmentKey}-${line}` */
   segmentKey: string;
   /** line index of each record */
   lines: number[];
-  /** the records' bytes exactly as kumod wrote them, each WITH its trailing "\n", concatenated */
+  /**
+   * the records' bytes exactly as kumod wrote them, each WITH its trailing "\n". Chunks of several
+   * queues may be views of one buffer (the records any hook kept): it is stored once.
+   */
   body: Buffer;
-  /** end offset in `body` of each record (record i is body[ends[i-1] ?? 0, ends[i]]) */
+  /** end offset in `body` of each record */
   ends: number[];
+  /**
+   * start offset in `body` of each record, when the records are not back to back (a hook that
+   * took some of the records another kept); absent: record i starts where record i-1 ends
+   */
+  starts?: number[];
 }
 
 /** A row of the queue as the dispatcher sees it. */
 export interface QueuedMessage {
   rowId: number;
+  queueId: number;
   stream: string;
   segment: string;
   segmentKey: string;
   lines: Uint32Array;
   body: Buffer;
   ends: Uint32Array;
+  /** null: record i is body[ends[i-1] ?? 0, ends[i]); else record i is body[starts[i], ends[i]) */
+  starts: Uint32Array | null;
   /** ms: when loghook first queued these records (max age counts from here) */
   createdAt: number;
   attempts: number;
@@ -50,6 +63,7 @@ export type RecordResult =
 
 export interface DeadLetter {
   id: number;
+  queueId: number;
   eventId: string;
   stream: string;
   segment: string;
@@ -66,6 +80,8 @@ export interface DeadLetter {
 
 /** Which dead letters a `dead` command acts on. */
 export interface DeadSelector {
+  /** only these queues (a hook's, or one endpoint's); absent: every queue */
+  queueIds?: number[];
   ids?: number[];
   /** died before this time (ms since epoch) */
   diedBefore?: number;
@@ -102,4 +118,35 @@ export interface CheckpointDetail {
   value: string;
   /** ms since epoch of the commit that last moved it */
   updatedAt: number;
+}
+
+/** Where record `i` of a row starts in its body. */
+export function recordStart(msg: Pick<QueuedMessage, 'ends' | 'starts'>, i: number): number {
+  return msg.starts !== null ? msg.starts[i]! : i === 0 ? 0 : msg.ends[i - 1]!;
+}
+
+/** The bytes of record `i` of a row, trailing newline included (a view, no copy). */
+export function recordBytes(msg: Pick<QueuedMessage, 'body' | 'ends' | 'starts'>, i: number): Buffer {
+  return msg.body.subarray(recordStart(msg, i), msg.ends[i]!);
+}
+
+/** Bytes of records [from, to) of a row. */
+export function spanBytes(msg: Pick<QueuedMessage, 'ends' | 'starts'>, from: number, to: number): number {
+  if (to <= from) return 0;
+  if (msg.starts === null) return msg.ends[to - 1]! - (from === 0 ? 0 : msg.ends[from - 1]!);
+  let n = 0;
+  for (let i = from; i < to; i++) n += msg.ends[i]! - msg.starts[i]!;
+  return n;
+}
+
+/** One queue: a hook's, for one endpoint. */
+export interface QueueInfo {
+  id: number;
+  hook: string;
+  /** '' for the hook's own url; else the resolved endpoint (a URL, or a route key) */
+  endpoint: string;
+  rows: number;
+  records: number;
+  bytes: number;
+  dead: number;
 }

@@ -32,7 +32,7 @@ test('the pool keeps at most perSize buffers of a size, and ignores buffers it d
 test('an array body built in a pooled buffer is exactly the records joined', () => {
   const pool = new BodyPool(1);
   const body = Buffer.from('{"a":1}\n{"b":2}\n');
-  const msg = { body, ends: Uint32Array.of(8, 16) };
+  const msg = { body, ends: Uint32Array.of(8, 16), starts: null };
   pool.release(pool.acquire(100).fill(0x78)); // a dirty buffer comes back
   const out = bodyFromSlices([{ msg, from: 0, to: 2 }], 'array', (n) => pool.acquire(n));
   assert.equal(out.body.toString(), '[{"a":1},{"b":2}]');

@@ -51,6 +51,8 @@ export class FakeQueue implements QueuePort {
     this.nextLine = first + texts.length;
     const msg: QueuedMessage = {
       rowId: this.nextRowId++,
+      queueId: 1,
+      starts: null,
       stream: 'test',
       segment: '20250101-000000',
       segmentKey: this.segmentKey,

@@ -15,6 +15,8 @@ class FakeTable implements ClaimSource {
   insert(dueAt: number, records: number): QueuedMessage {
     const m: QueuedMessage = {
       rowId: this.nextId++,
+      queueId: 1,
+      starts: null,
       stream: 's',
       segment: 'g',
       segmentKey: 'k',

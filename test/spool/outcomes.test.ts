@@ -89,6 +89,7 @@ test('settle with every record dead writes one dead letter per record and remove
   assert.deepEqual(
     dead.map(({ id, ...d }) => ({ ...d, record: d.record.toString() })),
     [0, 1].map((line) => ({
+      queueId: 1,
       eventId: `0123456789abcdef-${line}`,
       stream: 's1',
       segment: 'seg-1',

@@ -9,7 +9,7 @@ import { Spool } from '../../src/spool/spool.js';
 import { IncompatibleStateError, InputError, LoghookError } from '../../src/util/errors.js';
 import { tempStateDir } from './support.js';
 
-test('open creates the state dir 0700 and a WAL queue.db with 16 KiB pages at format 2', () => {
+test('open creates the state dir 0700 and a WAL queue.db with 16 KiB pages at format 3', () => {
   const stateDir = tempStateDir();
   Spool.open({ stateDir }).close();
   assert.equal(statSync(stateDir).mode & 0o777, 0o700);
@@ -17,7 +17,7 @@ test('open creates the state dir 0700 and a WAL queue.db with 16 KiB pages at fo
   assert.equal(db.pragma('page_size', { simple: true }), 16384);
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   assert.equal(db.pragma('user_version', { simple: true }), SPOOL_FORMAT);
-  assert.equal(SPOOL_FORMAT, 2);
+  assert.equal(SPOOL_FORMAT, 3);
   db.close();
 });
 
@@ -27,7 +27,7 @@ test('a queue.db written by a newer format is refused with IncompatibleStateErro
   const file = join(stateDir, 'queue.db');
   const newer = new Database(file);
   newer.exec('CREATE TABLE future (x)');
-  newer.pragma('user_version = 3');
+  newer.pragma('user_version = 4');
   newer.close();
   const before = readFileSync(file);
   for (const readOnly of [false, true]) {
@@ -38,7 +38,7 @@ test('a queue.db written by a newer format is refused with IncompatibleStateErro
         assert.equal(err.code, 'LOGHOOK_STATE_INCOMPATIBLE');
         assert.equal(
           err.message,
-          `${file} was written by a newer loghook (format 3, this one reads up to 2): upgrade loghook or use another --state-dir`,
+          `${file} was written by a newer loghook (format 4, this one reads up to 3): upgrade loghook or use another --state-dir`,
         );
         return true;
       },

@@ -185,8 +185,8 @@ test('the cursor walk seeks the due index on both columns, so a large group with
   spool.close();
   const db = new Database(join(stateDir, 'queue.db'), { readonly: true });
   const plan = (sql: string, ...args: number[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail).join('; ');
-  assert.match(plan(KEYS_SAME_DUE_SQL, 0, 0, 0), /^SEARCH messages USING COVERING INDEX messages_due \(due_at=\? AND id>\?\)$/);
-  assert.match(plan(KEYS_LATER_DUE_SQL, 0, 0), /^SEARCH messages USING COVERING INDEX messages_due \(due_at>\?\)$/);
+  assert.match(plan(KEYS_SAME_DUE_SQL, 1, 0, 0, 0), /^SEARCH messages USING COVERING INDEX messages_due \(queue_id=\? AND due_at=\? AND id>\?\)$/);
+  assert.match(plan(KEYS_LATER_DUE_SQL, 1, 0, 0), /^SEARCH messages USING COVERING INDEX messages_due \(queue_id=\? AND due_at>\?\)$/);
   db.close();
 });
 

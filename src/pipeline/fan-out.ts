@@ -1,0 +1,191 @@
+// One read feeding many hooks: turns each batch of lines into queue chunks for every hook that
+// takes them. A record any hook keeps is copied once, run by run, into an arena buffer; each
+// hook's chunks are views of that arena naming their records' spans, so the spool writes the
+// bytes once however many hooks (and endpoints) take them (body-store.ts shareRegions). The decode
+// buffers can be reused as soon as a batch is handled.
+//
+// A chunk (a queue row) holds records of one segment for one queue (a hook and one endpoint), up
+// to the hook's record count and body limit. Committing is not decided here: the committer takes
+// what is pending (`take()`) together with the checkpoint.
+import type { LineBatch, SegmentRef } from '../source/types.js';
+import type { ChunkInput } from '../spool/types.js';
+import { segmentKey } from '../hook/event-id.js';
+
+/** What the fan-out needs of one hook. */
+export interface FanOutHook {
+  readonly name: string;
+  /** records per chunk */
+  readonly chunkRecords: number;
+  /** body bytes per chunk (array bodies add a comma per record and two brackets) */
+  readonly chunkBytes: number;
+  /**
+   * The lines of `batch` this hook takes, ascending, each with its endpoint ('' for the hook's
+   * own url). Lines it does not take are counted by the hook itself (filtered, unrouted, invalid).
+   */
+  select(batch: LineBatch): { lines: readonly number[]; endpoints: readonly string[] | null };
+}
+
+/** Where a queue's records go: the spool's queue id for a hook and endpoint. */
+export type QueueIdOf = (hook: string, endpoint: string) => number;
+
+const ARENA_BYTES = 1024 * 1024;
+
+interface OpenChunk {
+  queueId: number;
+  hook: number;
+  segment: SegmentRef;
+  segmentKey: string;
+  lines: number[];
+  /** absolute arena offsets, rebased when the chunk closes */
+  starts: number[];
+  ends: number[];
+  bytes: number;
+  /** every record so far lies right after the one before */
+  contiguous: boolean;
+}
+
+export class FanOut {
+  /** records queued per hook (committed or pending), since start */
+  readonly queued: number[];
+  private pending: ChunkInput[] = [];
+  private pendingRecords = 0;
+  private readonly open = new Map<number, OpenChunk>();
+  private arena = Buffer.allocUnsafe(ARENA_BYTES);
+  private used = 0;
+  /** segment key of the last segment seen (chunks follow one segment for a long time) */
+  private keyOf = { path: '', key: '' };
+  /** lines were consumed since the last take (even if no hook kept any): the checkpoint must move */
+  private dirty = false;
+  /** per batch: arena offset of each kept line, -1 for lines no hook keeps */
+  private at = new Int32Array(1024);
+
+  constructor(
+    private readonly hooks: readonly FanOutHook[],
+    private readonly queueIdOf: QueueIdOf,
+  ) {
+    this.queued = hooks.map(() => 0);
+  }
+
+  /** Records in chunks not yet taken. */
+  get pendingCount(): number {
+    return this.pendingRecords;
+  }
+
+  /** Takes a batch: every hook's records go into its open chunks. */
+  add(batch: LineBatch): void {
+    this.dirty = true;
+    const picks = this.hooks.map((h) => h.select(batch));
+    const { buf, bounds, count, segment } = batch;
+    // Which lines any hook keeps, and how many bytes they need.
+    if (this.at.length < count + 1) this.at = new Int32Array(count + 1);
+    this.at.fill(-1, 0, count);
+    let need = 0;
+    for (const p of picks) {
+      for (const i of p.lines) {
+        if (this.at[i] === -1) {
+          this.at[i] = -2;
+          need += bounds[i + 1]! - bounds[i]!;
+        }
+      }
+    }
+    if (need === 0) return;
+    if (this.used + need > this.arena.length) this.newArena(need);
+    // Copy the kept lines in runs, noting where each one lands.
+    let runStart = -1;
+    let runEnd = -1;
+    for (let i = 0; i < count; i++) {
+      if (this.at[i] !== -2) continue;
+      const s = bounds[i]!;
+      if (s !== runEnd) {
+        this.copy(buf, runStart, runEnd);
+        runStart = s;
+      }
+      this.at[i] = this.used + (s - runStart);
+      runEnd = bounds[i + 1]!;
+    }
+    this.copy(buf, runStart, runEnd);
+
+    if (this.keyOf.path !== segment.path) this.keyOf = { path: segment.path, key: segmentKey(segment.dir, segment.name) };
+    for (let h = 0; h < picks.length; h++) {
+      const { lines, endpoints } = picks[h]!;
+      for (let k = 0; k < lines.length; k++) {
+        const i = lines[k]!;
+        const start = this.at[i]!;
+        const len = bounds[i + 1]! - bounds[i]!;
+        this.append(h, endpoints === null ? '' : endpoints[k]!, segment, batch.firstLine + i, start, start + len);
+      }
+      this.queued[h]! += lines.length;
+    }
+  }
+
+  /**
+   * Closes every open chunk and hands over everything pending, with whether lines were consumed
+   * since the last take (then the checkpoint must be committed even with no chunk).
+   */
+  take(): { chunks: ChunkInput[]; records: number; consumed: boolean } {
+    for (const c of this.open.values()) this.close(c);
+    this.open.clear();
+    const out = { chunks: this.pending, records: this.pendingRecords, consumed: this.dirty };
+    this.pending = [];
+    this.pendingRecords = 0;
+    this.dirty = false;
+    return out;
+  }
+
+  private append(h: number, endpoint: string, segment: SegmentRef, line: number, start: number, end: number): void {
+    const hook = this.hooks[h]!;
+    const queueId = this.queueIdOf(hook.name, endpoint);
+    let c = this.open.get(queueId);
+    if (c !== undefined) {
+      const n = c.lines.length;
+      const fits = c.segment === segment && n < hook.chunkRecords && c.bytes + (end - start) + n + 2 <= hook.chunkBytes;
+      if (!fits) {
+        this.close(c);
+        c = undefined;
+      }
+    }
+    if (c === undefined) {
+      c = { queueId, hook: h, segment, segmentKey: this.keyOf.key, lines: [], starts: [], ends: [], bytes: 0, contiguous: true };
+      this.open.set(queueId, c);
+    }
+    const n = c.lines.length;
+    if (n > 0 && c.ends[n - 1] !== start) c.contiguous = false;
+    c.lines.push(line);
+    c.starts.push(start);
+    c.ends.push(end);
+    c.bytes += end - start;
+    this.pendingRecords++;
+  }
+
+  /** The chunk as a view of the arena from its first record to its last, spans rebased. */
+  private close(c: OpenChunk): void {
+    if (this.open.get(c.queueId) === c) this.open.delete(c.queueId);
+    if (c.lines.length === 0) return;
+    const base = c.starts[0]!;
+    const last = c.ends[c.ends.length - 1]!;
+    const input: ChunkInput = {
+      queueId: c.queueId,
+      stream: c.segment.stream,
+      segment: c.segment.name,
+      segmentKey: c.segmentKey,
+      lines: c.lines,
+      body: this.arena.subarray(base, last),
+      ends: c.ends.map((e) => e - base),
+    };
+    if (!c.contiguous) input.starts = c.starts.map((s) => s - base);
+    this.pending.push(input);
+  }
+
+  /** Open chunks are views of the current arena: they close before a new one starts. */
+  private newArena(need: number): void {
+    for (const c of [...this.open.values()]) this.close(c);
+    this.arena = Buffer.allocUnsafe(Math.max(ARENA_BYTES, need));
+    this.used = 0;
+  }
+
+  private copy(buf: Buffer, s: number, e: number): void {
+    if (s < 0 || e <= s) return;
+    buf.copy(this.arena, this.used, s, e);
+    this.used += e - s;
+  }
+}
