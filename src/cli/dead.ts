@@ -10,6 +10,8 @@ import type { CommandContext } from './context.js';
 
 interface SelectFlags {
   stateDir?: string;
+  hook?: string;
+  endpoint?: string;
   id?: number[];
   olderThan?: number;
   all: boolean;
@@ -22,11 +24,34 @@ const idOption = () =>
     if (ids.some((s) => !/^\d+$/.test(s))) throw new UsageError(`--id: "${v}" is not a list of dead letter ids`);
     return [...prev, ...ids.map(Number)];
   });
+const hookOption = () => new Option('--hook <name>', "only this hook's dead letters (needed when the state dir has several hooks)");
+const endpointOption = () => new Option('--endpoint <url>', "with --hook: only this endpoint's (a resolved URL, or a route key)");
 const olderOption = () => new Option('--older-than <duration>', 'dead letters that died longer ago than this (e.g. 2h, 7d)').argParser((v) => parseDuration(v, '--older-than'));
 
-function selector(f: SelectFlags, now: number, required: boolean): DeadSelector {
-  if (f.all) return { all: true };
-  const sel: DeadSelector = {};
+/**
+ * The queues `--hook`/`--endpoint` name; without --hook, every queue when only one hook has dead
+ * letters (or queues), else a usage error naming the hooks.
+ */
+function queuesOf(store: DeadLetterStore, f: SelectFlags, required: boolean): number[] | undefined {
+  const queues = store.queues();
+  if (f.endpoint !== undefined && f.hook === undefined) throw new UsageError('--endpoint goes with --hook');
+  if (f.hook === undefined) {
+    const withDead = new Set(queues.filter((q) => q.dead > 0).map((q) => q.hook));
+    if (required && withDead.size > 1) throw new UsageError(`several hooks have dead letters (${[...withDead].sort().join(', ')}): say which with --hook`);
+    return undefined;
+  }
+  const mine = queues.filter((q) => q.hook === f.hook && (f.endpoint === undefined || q.endpoint === f.endpoint));
+  if (mine.length === 0) {
+    const hooks = [...new Set(queues.map((q) => q.hook))].sort().join(', ');
+    throw new UsageError(f.endpoint === undefined ? `no hook '${f.hook}' in this state dir (hooks: ${hooks})` : `hook '${f.hook}' has no endpoint ${f.endpoint}`);
+  }
+  return mine.map((q) => q.id);
+}
+
+function selector(f: SelectFlags, now: number, required: boolean, queueIds: number[] | undefined): DeadSelector {
+  const scope = queueIds ? { queueIds } : {};
+  if (f.all) return { all: true, ...scope };
+  const sel: DeadSelector = { ...scope };
   if (f.id) sel.ids = f.id;
   if (f.olderThan !== undefined) sel.diedBefore = now - f.olderThan;
   if (required && !sel.ids && sel.diedBefore === undefined) throw new UsageError('say which dead letters: --id, --older-than or --all');
@@ -44,6 +69,8 @@ export function deadCommand(ctx: CommandContext): Command {
     .command('list')
     .description('print dead letters, oldest first: one JSON object per line with --json')
     .addOption(stateDirOption())
+    .addOption(hookOption())
+    .addOption(endpointOption())
     .addOption(idOption())
     .addOption(olderOption())
     .option('--limit <n>', 'at most N', (v) => Number(v), 100)
@@ -52,7 +79,8 @@ export function deadCommand(ctx: CommandContext): Command {
       const now = ctx.clock.now();
       const store = await open(f, ctx);
       try {
-        const sel = f.id || f.olderThan !== undefined ? selector({ ...f, all: false }, now, false) : { all: true };
+        const queueIds = queuesOf(store, f, false);
+        const sel = f.id || f.olderThan !== undefined ? selector({ ...f, all: false }, now, false, queueIds) : { all: true, ...(queueIds ? { queueIds } : {}) };
         const list = store.list({ ...sel, limit: f.limit });
         for (const d of list) ctx.stdout.write(f.json ? JSON.stringify(toJson(d)) + '\n' : line(d, now));
         if (!f.json) ctx.stdout.write(`${list.length} shown, ${store.count()} dead letters in all\n`);
@@ -65,13 +93,15 @@ export function deadCommand(ctx: CommandContext): Command {
       .command(name)
       .description(what)
       .addOption(stateDirOption())
+      .addOption(hookOption())
+      .addOption(endpointOption())
       .addOption(idOption())
       .addOption(olderOption())
-      .option('--all', 'every dead letter', false)
+      .option('--all', 'every dead letter (of --hook)', false)
       .action(async (f: SelectFlags) => {
         const store = await open(f, ctx);
         try {
-          const sel = selector(f, ctx.clock.now(), true);
+          const sel = selector(f, ctx.clock.now(), true, queuesOf(store, f, !f.id));
           const n = name === 'requeue' ? store.requeue(sel) : store.purge(sel);
           ctx.stdout.write(`${name === 'requeue' ? 'requeued' : 'purged'} ${n} dead letters\n`);
         } finally {

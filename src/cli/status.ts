@@ -18,6 +18,11 @@ export function statusCommand(ctx: CommandContext): Command {
     });
 }
 
+/** The breaker's state in an operator's words. */
+function stateWord(state: string): string {
+  return state === 'closed' ? 'healthy' : state === 'open' ? 'down' : state === 'half-open' ? 'probing' : state;
+}
+
 function ago(now: number, t: number | null): string {
   return t === null ? 'never' : `${formatDuration(Math.max(0, now - t))} ago`;
 }
@@ -39,6 +44,24 @@ export function render(s: Status, now: number): string {
   const inFlight = s.running.alive ? s.running.inFlight.records : 0;
   out.push(`queue       ${q.records} records (${formatBytes(q.bytes)}): ${q.dueRecords} due now, ${q.scheduledRecords} scheduled for retry, ${inFlight} in flight; oldest ${q.oldestCreatedAt === null ? '-' : formatDuration(now - q.oldestCreatedAt)}`);
   out.push(`dead        ${q.deadCount} letters${q.deadCount ? ' (loghook dead list)' : ''}`);
+  // One hook (the command-line form) is the queue above; several get a block each.
+  if (s.hooks.length > 1 || s.hooks.some((h) => h.name !== 'default')) {
+    for (const h of s.hooks) {
+      const r = h.running;
+      const state = h.removed ? ' (removed from the configuration: its queue waits for a re-add or loghook dead purge --hook ' + h.name + ' --all)' : '';
+      out.push(`hook        ${h.name}${state}`);
+      out.push(`  queue      ${h.records} records (${formatBytes(h.bytes)}), ${h.dueRecords} due now; oldest ${h.oldestCreatedAt === null ? '-' : formatDuration(Math.max(0, now - h.oldestCreatedAt))}; dead ${h.dead}`);
+      if (r) {
+        out.push(`  this run   queued ${r.records.queued}, delivered ${r.records.delivered}, retried ${r.records.retried}, dead ${r.records.dead + r.records.expired}, filtered ${r.records.filtered}, unrouted ${r.records.unrouted}, in flight ${r.inFlight.records}`);
+        out.push(`  endpoints  ${r.endpoints.count}${r.endpoints.down ? `, ${r.endpoints.down} down` : ''}${r.lastError ? `; last error ${r.lastError}` : ''}`);
+        for (const e of r.endpoints.listed) out.push(`    ${e.name}: ${stateWord(e.state)}, backlog ${e.backlog}${e.lastError ? `, last error ${e.lastError}` : ''}`);
+        if (r.endpoints.more) out.push(`    ... and ${r.endpoints.more} more`);
+      } else {
+        for (const e of h.endpoints) if (e.endpoint !== '') out.push(`    ${e.endpoint}: backlog ${e.records}, dead ${e.dead}`);
+        if (h.moreEndpoints) out.push(`    ... and ${h.moreEndpoints} more`);
+      }
+    }
+  }
   for (const e of s.endpoints) {
     out.push(`endpoint    ${e.url}`);
     out.push(`  last ok    ${ago(now, e.lastSuccessAt)}`);

@@ -6,9 +6,30 @@ import { join } from 'node:path';
 import { Spool } from '../spool/spool.js';
 import { listSegments } from '../source/discovery.js';
 import { StreamProgress } from '../source/progress.js';
-import { readRuntime, type RuntimeInfo } from './runtime-file.js';
-import type { EndpointState, QueueStatus } from '../spool/types.js';
+import { readRuntime, type HookRuntimeInfo, type RuntimeInfo } from './runtime-file.js';
+import type { EndpointState, QueueInfo, QueueStatus } from '../spool/types.js';
+import { QUEUE_FILE } from '../spool/schema.js';
 import { InputError } from '../util/errors.js';
+
+/** endpoints listed per hook: the largest backlogs */
+const LISTED = 10;
+
+export interface HookStatus {
+  name: string;
+  /** records queued (all its endpoints), their bytes, dead letters */
+  records: number;
+  bytes: number;
+  dead: number;
+  dueRecords: number;
+  oldestCreatedAt: number | null;
+  /** a running tail does not have it in its configuration: its queue waits for a re-add or a purge */
+  removed: boolean;
+  /** what the running tail says of it */
+  running: HookRuntimeInfo | null;
+  /** queues ('' is the hook's own url) with the largest backlog first */
+  endpoints: { endpoint: string; records: number; dead: number }[];
+  moreEndpoints: number;
+}
 
 export interface StreamStatus {
   stream: string;
@@ -31,11 +52,12 @@ export interface Status {
   running: (RuntimeInfo & { alive: true }) | { alive: false; lastSeen: number | null };
   streams: StreamStatus[];
   queue: QueueStatus;
+  hooks: HookStatus[];
   endpoints: EndpointState[];
 }
 
 export async function readStatus(stateDir: string, now: number): Promise<Status> {
-  if (!existsSync(join(stateDir, 'queue.db'))) throw new InputError(`${stateDir}: no loghook state here (no queue.db); give --state-dir`);
+  if (!existsSync(join(stateDir, QUEUE_FILE))) throw new InputError(`${stateDir}: no loghook state here (no ${QUEUE_FILE}); give --state-dir`);
   const spool = Spool.open({ stateDir, readOnly: true });
   try {
     const queue = spool.status(now);
@@ -44,10 +66,50 @@ export async function readStatus(stateDir: string, now: number): Promise<Status>
     for (const c of spool.checkpointsDetail()) streams.push(await streamStatus(c.stream, c.value, c.updatedAt));
     const rt = readRuntime(stateDir);
     const running = rt && rt.stoppedAt === undefined && alive(rt.pid) ? { ...rt, alive: true as const } : { alive: false as const, lastSeen: rt?.updatedAt ?? null };
-    return { stateDir, running, streams, queue, endpoints };
+    const hooks = hookStatuses(spool, now, running.alive ? (running.hooks ?? []) : null);
+    return { stateDir, running, streams, queue, hooks, endpoints };
   } finally {
     spool.close();
   }
+}
+
+/** Per hook: its queues summed, the largest backlogs listed. */
+function hookStatuses(spool: Spool, now: number, runningHooks: HookRuntimeInfo[] | null): HookStatus[] {
+  const byHook = new Map<string, QueueInfo[]>();
+  for (const q of spool.queues()) {
+    const list = byHook.get(q.hook);
+    if (list) list.push(q);
+    else byHook.set(q.hook, [q]);
+  }
+  for (const h of runningHooks ?? []) if (!byHook.has(h.name)) byHook.set(h.name, []);
+  const out: HookStatus[] = [];
+  for (const [name, queues] of byHook) {
+    const live = runningHooks?.find((h) => h.name === name) ?? null;
+    // The implicit `default` queue of a state dir that only ever had other hooks says nothing.
+    if (name === 'default' && !live && queues.every((q) => q.records === 0 && q.dead === 0) && byHook.size > 1) continue;
+    let dueRecords = 0;
+    let oldest: number | null = null;
+    for (const q of queues) {
+      if (q.records === 0) continue;
+      const st = spool.status(now, q.id);
+      dueRecords += st.dueRecords;
+      if (st.oldestCreatedAt !== null && (oldest === null || st.oldestCreatedAt < oldest)) oldest = st.oldestCreatedAt;
+    }
+    const sorted = [...queues].sort((a, b) => b.records - a.records || a.endpoint.localeCompare(b.endpoint));
+    out.push({
+      name,
+      records: queues.reduce((n, q) => n + q.records, 0),
+      bytes: queues.reduce((n, q) => n + q.bytes, 0),
+      dead: queues.reduce((n, q) => n + q.dead, 0),
+      dueRecords,
+      oldestCreatedAt: oldest,
+      removed: runningHooks !== null && !live,
+      running: live,
+      endpoints: sorted.slice(0, LISTED).map((q) => ({ endpoint: q.endpoint, records: q.records, dead: q.dead })),
+      moreEndpoints: Math.max(0, sorted.length - LISTED),
+    });
+  }
+  return out;
 }
 
 function alive(pid: number): boolean {
