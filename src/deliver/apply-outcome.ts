@@ -50,9 +50,11 @@ export function applyOutcome(
   let { verdict, signal } = outcome;
   const { retryAfterMs } = outcome;
   if (verdict === 'delivered') ctx.guard?.success();
+  else if (verdict === 'retry') ctx.guard?.failure();
   // An operator's explicit final_on is taken at its word; the guard only second-guesses defaults.
   if (verdict === 'final' && ctx.guard && !outcome.explicit) {
-    const seen = ctx.guard.finalAnswer(outcome.endpointLevel);
+    const retried = slices.some((s) => s.msg.attempts > 0);
+    const seen = ctx.guard.finalAnswer(outcome.endpointLevel, retried);
     if (seen === 'engaged') ctx.log.misconfigured(String(outcome.endpointLevel ?? outcome.failureKey));
     if (seen !== 'final') {
       verdict = 'retry';

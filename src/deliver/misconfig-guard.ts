@@ -1,38 +1,58 @@
-// A wrong --url or a revoked credential answers every request with the same final status (404,
+// A wrong url or a revoked credential answers every request with the same final status (404,
 // 401, ...). Taken at its word, that would move the whole stream into the dead letters at full
-// speed. After a streak of identical final answers of that kind with no success in between, the
-// guard calls them what they are, a receiver that cannot take anything now: transient. Records
-// are then retried with backoff and the endpoint breaker throttles to one probe per interval,
-// until the first success resets the guard.
+// speed. So an answer that speaks of the endpoint rather than the records (SinkOutcome
+// .endpointLevel) is held, records retried with backoff, from the first one, unless the endpoint
+// shows it works: a record already tried before that gets such an answer while a success came
+// within the last `threshold` answers is refused for itself, and goes to the dead letters.
+// A streak of three identical held answers with no success in between is announced once (the
+// operator must act; three, because the breaker backs off to probes after five transient ones);
+// the first success resets it. An explicit final_on never reaches here.
+
+export type GuardVerdict = 'final' | 'retry' | 'engaged';
 
 export class MisconfigGuard {
   private streak = 0;
-  private status = 0;
-  private engaged = false;
+  private status: number | null = null;
+  private announced = false;
+  /** answers since the last success (none yet: the endpoint has shown nothing) */
+  private sinceSuccess = Infinity;
 
-  constructor(private readonly threshold = 10) {}
+  private readonly announceAfter: number;
+
+  constructor(private readonly threshold = 10) {
+    this.announceAfter = Math.min(3, threshold);
+  }
 
   /**
-   * A final answer, `status` being its endpoint-level code (SinkOutcome.endpointLevel, null for
-   * an answer about the records): 'final' as it says, or 'retry' while the guard is engaged;
-   * 'engaged' for the answer that engages it (a retry too, and the moment to say so).
+   * A final answer; `status` is its endpoint-level code (null for an answer about the records,
+   * which stays final), `retried` says the records were tried before. 'retry' holds them;
+   * 'engaged' holds them too and is the moment to say the endpoint looks misconfigured.
    */
-  finalAnswer(status: number | null): 'final' | 'retry' | 'engaged' {
+  finalAnswer(status: number | null, retried: boolean): GuardVerdict {
+    this.sinceSuccess++;
     if (status === null) {
       this.streak = 0;
       return 'final';
     }
     this.streak = status === this.status ? this.streak + 1 : 1;
     this.status = status;
-    if (this.engaged) return 'retry';
-    if (this.streak < this.threshold) return 'final';
-    this.engaged = true;
-    return 'engaged';
+    if (retried && this.sinceSuccess <= this.threshold) return 'final';
+    if (!this.announced && this.streak >= this.announceAfter) {
+      this.announced = true;
+      return 'engaged';
+    }
+    return 'retry';
   }
 
-  /** A delivery: the receiver takes records; final answers are final again. */
+  /** Any other failure (transient, unreachable): it is not a success either. */
+  failure(): void {
+    this.sinceSuccess++;
+  }
+
+  /** A delivery: the receiver takes records. */
   success(): void {
     this.streak = 0;
-    this.engaged = false;
+    this.announced = false;
+    this.sinceSuccess = 0;
   }
 }

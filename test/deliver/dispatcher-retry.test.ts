@@ -90,7 +90,7 @@ for (const [name, response] of [
   });
 }
 
-for (const status of [400, 404, 301, 501]) {
+for (const status of [400, 301, 501]) {
   test(`${status} is final: the record goes to the dead letters`, async () => {
     const h = await setup();
     try {
@@ -108,6 +108,26 @@ for (const status of [400, 404, 301, 501]) {
     }
   });
 }
+
+// regression: a wrong url's first 404s went to the dead letters before the guard engaged
+test('a 404 on a first attempt is held (retried); on a retry while the endpoint delivers others it is final', async () => {
+  const h = await setup({ concurrency: 1 });
+  try {
+    h.rx.script({ status: 404, body: 'no such hook' }, { status: 200 }, { status: 404, body: 'no such tenant' });
+    h.queue.add([record(1)], { createdAt: T0 });
+    void h.d.start();
+    await until(() => h.queue.retries.length === 1, 'held');
+    assert.equal(h.queue.dead.length, 0);
+    h.queue.add([record(2)], { createdAt: T0 });
+    h.d.wake();
+    await until(() => h.queue.delivered.length === 1, 'another record delivered');
+    h.clock.set(h.queue.retries[0]!.dueAts[0]!);
+    await until(() => h.queue.dead.length === 1, 'refused for itself');
+    assert.match(h.queue.dead[0]!.disposition, /^404 Not Found: no such tenant$/);
+  } finally {
+    await h.close();
+  }
+});
 
 test('--retry-on makes a 404 a retry', async () => {
   const h = await setup({ policy: { retryOn: parseStatusList('404') } });
