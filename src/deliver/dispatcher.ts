@@ -75,6 +75,8 @@ export class Dispatcher {
   private readonly listeners = new Set<() => void>();
   /** claimed rows with records not in a request yet, in the order taken */
   private pending: ClaimedRow[] = [];
+  /** halves of requests the receiver found too large (413), sent before anything new */
+  private splits: BatchSlice<ClaimedRow>[][] = [];
   /** claimed rows without their outcome yet (waiting, in flight, or both) */
   private readonly open = new Set<ClaimedRow>();
   /** records of `pending` not in a request yet */
@@ -194,7 +196,7 @@ export class Dispatcher {
 
   /** Nothing due now, nothing waiting for a batch, nothing in flight. */
   idle(): boolean {
-    if (this.counts.requests > 0 || this.pending.length > 0) return false;
+    if (this.counts.requests > 0 || this.pending.length > 0 || this.splits.length > 0) return false;
     const next = this.o.queue.nextDueAt();
     return next === null || next > this.o.clock.now();
   }
@@ -255,6 +257,11 @@ export class Dispatcher {
       }
     }
     if (expired > 0) this.changed();
+    const half = this.splits.shift();
+    if (half !== undefined) {
+      this.send(half, half.reduce((n, sl) => n + sl.to - sl.from, 0), now);
+      return 0;
+    }
     const plan = planBatch(this.pending, this.limits, now, this.flushing);
     switch (plan.kind) {
       case 'idle': {
@@ -306,6 +313,16 @@ export class Dispatcher {
         if (this.abandoned) return;
         this.counts.requests--;
         this.counts.records -= records;
+        // Too large for the receiver: nothing is final yet. The halves go again, down to single
+        // records; only a single record too large is refused for itself.
+        if (outcome.kind === 'too-large' && records > 1) {
+          this.breaker.settle(this.o.clock.now(), 'up', isProbe, null);
+          this.splits.unshift(...halves(slices, records));
+          this.log.once('too-large', 'the receiver refused a request as too large; splitting it (lower max_batch_bytes or batch_size)', { records });
+          this.changed();
+          this.wake();
+          return;
+        }
         try {
           const r = applyOutcome(this.ctx, slices, records, outcome, isProbe, this.o.clock.now());
           if (isProbe && this.breaker.state !== 'closed') this.counts.failedProbes++;
@@ -326,6 +343,26 @@ export class Dispatcher {
   private changed(): void {
     for (const l of [...this.listeners]) l();
   }
+}
+
+/** A request's slices cut into two runs of about half the records each. */
+function halves(slices: readonly BatchSlice<ClaimedRow>[], records: number): [BatchSlice<ClaimedRow>[], BatchSlice<ClaimedRow>[]] {
+  const cut = Math.floor(records / 2);
+  const first: BatchSlice<ClaimedRow>[] = [];
+  const second: BatchSlice<ClaimedRow>[] = [];
+  let seen = 0;
+  for (const sl of slices) {
+    const n = sl.to - sl.from;
+    if (seen + n <= cut) first.push(sl);
+    else if (seen >= cut) second.push(sl);
+    else {
+      const at = sl.from + (cut - seen);
+      first.push({ ...sl, to: at });
+      second.push({ ...sl, from: at });
+    }
+    seen += n;
+  }
+  return [first, second];
 }
 
 /** A sink that broke its promise never to reject: a transient failure, so nothing is lost. */

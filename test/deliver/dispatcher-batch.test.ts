@@ -132,3 +132,25 @@ test('never more than `concurrency` requests in flight', async () => {
     await h.close();
   }
 });
+
+// regression: a 413 dead-lettered every record of the stream (2,976 in under a second)
+test('a 413 splits the batch in halves down to single records; only a record too large alone is refused', async () => {
+  const limit = 600;
+  const h = await setup({
+    batchSize: 16,
+    concurrency: 2,
+    receiver: { respond: (r) => (r.body.length > limit ? { status: 413, body: 'too large' } : { status: 200 }) },
+  });
+  try {
+    const recs = Array.from({ length: 16 }, (_, i) => record(i, i === 5 ? 700 : 10));
+    h.queue.add(recs, { createdAt: T0 });
+    void h.d.start();
+    await until(() => h.queue.delivered.length === 15 && h.queue.dead.length === 1, 'all settled');
+    assert.equal(h.queue.dead[0]!.eventId, '0123456789abcdef-5');
+    assert.match(h.queue.dead[0]!.disposition, /^413 Payload Too Large: too large$/);
+    assert.deepEqual([...h.queue.delivered].sort(), recs.map((_, i) => `0123456789abcdef-${i}`).filter((id) => !id.endsWith('-5')).sort());
+    assert.ok(h.rx.requests.some((r) => r.response.status === 413 && Receiver.eventIdsOf(r).length === 16), 'the whole batch was tried first');
+  } finally {
+    await h.close();
+  }
+});
