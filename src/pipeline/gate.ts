@@ -16,6 +16,8 @@ export interface GateProbe {
   receiverHealthy(): boolean;
   /** resolves on the next delivery outcome, or after `ms` */
   changed(ms: number): Promise<void>;
+  /** the state disk is full: nothing more can be queued now (retries the commit when due) */
+  diskFull?(): boolean;
 }
 
 export interface GateOptions {
@@ -40,6 +42,11 @@ export class Gate {
   async room(): Promise<void> {
     for (;;) {
       if (this.opts.signal?.aborted) return;
+      if (this.probe.diskFull?.()) {
+        this.paused = 'state disk full';
+        await this.probe.changed(500);
+        continue;
+      }
       const c = this.probe.counts();
       const full = (this.opts.maxQueueRecords !== undefined && c.records >= this.opts.maxQueueRecords) || (this.opts.maxQueueBytes !== undefined && c.bytes >= this.opts.maxQueueBytes);
       const ahead = !full && this.probe.receiverHealthy() && this.probe.outstanding() >= this.opts.readAheadRecords;

@@ -1,6 +1,9 @@
 // What a running tail is doing right now, for `loghook status` in another process: written to
-// <state dir>/runtime.json every few seconds (temp file + rename; informational, so no fsync).
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+// <state dir>/runtime.json every few seconds (informational, so no fsync). The file is padded to
+// whole 4 KiB blocks and written over in place while it is large enough, so that status can say
+// "state disk full" from a full disk (a new file, or a rename, needs free blocks); a reader that
+// meets a half-written file just sees no runtime (null).
+import { closeSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const RUNTIME_FILE = 'runtime.json';
@@ -40,10 +43,23 @@ export interface RuntimeInfo {
   stoppedAt?: number;
 }
 
+const BLOCK = 4096;
+
 export function writeRuntime(stateDir: string, info: RuntimeInfo): void {
   const path = join(stateDir, RUNTIME_FILE);
+  const text = JSON.stringify(info) + '\n';
+  const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  if (size >= Buffer.byteLength(text) && size % BLOCK === 0) {
+    const fd = openSync(path, 'r+');
+    try {
+      writeSync(fd, text.padEnd(size, ' '), 0);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(info) + '\n', { mode: 0o600 });
+  writeFileSync(tmp, text.padEnd(Math.ceil((Buffer.byteLength(text) + BLOCK) / BLOCK) * BLOCK, ' '), { mode: 0o600 });
   renameSync(tmp, path);
 }
 

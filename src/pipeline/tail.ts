@@ -14,7 +14,8 @@ import { Reporter, type ReportedHook } from './reporter.js';
 import type { Logger } from '../telemetry/logger.js';
 import { capYoungGeneration } from '../telemetry/heap.js';
 import type { Clock, Random } from '../util/clock.js';
-import { ExitCode, UsageError, type ExitCodeValue } from '../util/errors.js';
+import { ExitCode, LoghookError, UsageError, type ExitCodeValue } from '../util/errors.js';
+import { isDiskFull } from '../spool/sqlite.js';
 
 export interface TailOptions {
   paths: string[];
@@ -107,6 +108,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
         const owner = queueOwner.get(queueId)!;
         owner.hook.dispatch.committed(queueId, owner.endpoint, records);
       },
+      logger: log,
     });
     const onChange = (listener: () => void): (() => void) => {
       const offs = hooks.map((h) => h.dispatch.onChange(listener));
@@ -118,6 +120,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
         outstanding: () => hooks.reduce((n, h) => n + h.dispatch.outstandingHealthy(), 0),
         receiverHealthy: () => true,
         changed: (ms) => nextChange(onChange, ms),
+        diskFull: () => committer.diskFull(),
       },
       { maxQueueRecords: o.maxQueueRecords, maxQueueBytes: o.maxQueueBytes, readAheadRecords: READ_AHEAD_RECORDS, logger: log, signal: o.signal },
     );
@@ -147,13 +150,21 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
 
     const stop = () => tailer.stop();
     o.signal.addEventListener('abort', stop, { once: true });
+    // A failing queue stops the run instead of leaving the reader running blind; a full disk
+    // does not (the outcomes wait in memory and are written once there is room).
+    let failure: unknown = null;
     // Retries become rows with due times only when written: wake the dispatchers to see them.
     flushTimer = setInterval(() => {
-      spool.flush();
+      try {
+        spool.flush();
+      } catch (err) {
+        if (!isDiskFull(err)) {
+          failure ??= err;
+          tailer.stop();
+        }
+      }
       for (const h of hooks) h.dispatch.wake();
     }, OUTCOME_FLUSH_MS);
-    // A failing queue (disk full) stops the run instead of leaving the reader running blind.
-    let failure: unknown = null;
     for (const h of hooks) {
       h.dispatch.start((err) => {
         failure ??= err;
@@ -167,6 +178,8 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       if (o.once && !o.signal.aborted && !failure) {
         for (const h of hooks) h.dispatch.flush();
         await drained(hooks.map((h) => h.dispatch), onChange, o.signal);
+        // what a full disk held could not be queued: it is read again by the next run
+        if (committer.diskFull()) failure = new LoghookError('LOGHOOK_STATE', `the state disk of ${o.stateDir} is full: records read but not queued will be read again by the next run; free space on it`);
       }
     } finally {
       o.signal.removeEventListener('abort', stop);
@@ -174,7 +187,11 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       await Promise.all(hooks.map((h) => h.dispatch.stop({ timeoutMs: o.shutdownTimeoutMs })));
       clearInterval(flushTimer);
       flushTimer = null;
-      spool.flush();
+      try {
+        spool.flush();
+      } catch (err) {
+        failure ??= err;
+      }
       reporter.stop();
     }
     if (failure) throw failure;

@@ -34,6 +34,15 @@ export function isSqliteError(err: unknown, codePrefix?: string): err is Error &
  * An error from SQLite or from the file system under it becomes LOGHOOK_STATE naming the file and
  * what to do; anything else (a typed error, a bug) is returned unchanged, stack and all.
  */
+/** The error (or one of its causes) says the file system is full. */
+export function isDiskFull(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = isSqliteError(e) ? e.code : errnoCode(e);
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return true;
+  }
+  return false;
+}
+
 export function stateError(file: string, err: unknown): unknown {
   const code = isSqliteError(err) ? err.code : errnoCode(err);
   if (code === undefined || err instanceof LoghookError) return err;
