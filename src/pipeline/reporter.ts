@@ -68,6 +68,7 @@ export class Reporter {
       endpoint: s.endpoint,
       lastError: s.lastError,
       paused: this.p.gate.paused,
+      unreadable: this.p.tailer.unreadable(),
     };
   }
 

@@ -2,6 +2,7 @@
 // <state dir>/runtime.json every few seconds (temp file + rename; informational, so no fsync).
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { UnreadableInput } from '../source/unreadable.js';
 
 export const RUNTIME_FILE = 'runtime.json';
 
@@ -17,6 +18,8 @@ export interface RuntimeInfo {
   endpoint: string;
   lastError: string | null;
   paused: string | null;
+  /** segments and directories that cannot be read right now (absent in files of older versions) */
+  unreadable?: UnreadableInput[];
   /** set by the last write of a tail that stopped normally */
   stoppedAt?: number;
 }

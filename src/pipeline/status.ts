@@ -7,6 +7,7 @@ import { Spool } from '../spool/spool.js';
 import { listSegments } from '../source/discovery.js';
 import { StreamProgress } from '../source/progress.js';
 import { readRuntime, type RuntimeInfo } from './runtime-file.js';
+import type { UnreadableInput } from '../source/unreadable.js';
 import type { EndpointState, QueueStatus } from '../spool/types.js';
 import { InputError } from '../util/errors.js';
 
@@ -22,6 +23,8 @@ export interface StreamStatus {
   segmentsBehind: number;
   /** compressed bytes of the segments after the one being read */
   bytesBehind: number;
+  /** of the segments behind, those the tail could not read (in `unreadable`) */
+  unreadableSegments: number;
   /** the directory could not be listed */
   error?: string;
 }
@@ -32,6 +35,8 @@ export interface Status {
   streams: StreamStatus[];
   queue: QueueStatus;
   endpoints: EndpointState[];
+  /** what the running (or last) tail could not read, as its runtime file says */
+  unreadable: UnreadableInput[];
 }
 
 export async function readStatus(stateDir: string, now: number): Promise<Status> {
@@ -40,11 +45,13 @@ export async function readStatus(stateDir: string, now: number): Promise<Status>
   try {
     const queue = spool.status(now);
     const endpoints = spool.endpoints();
-    const streams: StreamStatus[] = [];
-    for (const c of spool.checkpointsDetail()) streams.push(await streamStatus(c.stream, c.value, c.updatedAt));
     const rt = readRuntime(stateDir);
+    const unreadable = rt?.unreadable ?? [];
+    const unreadablePaths = new Set(unreadable.map((u) => u.path));
+    const streams: StreamStatus[] = [];
+    for (const c of spool.checkpointsDetail()) streams.push(await streamStatus(c.stream, c.value, c.updatedAt, unreadablePaths));
     const running = rt && rt.stoppedAt === undefined && alive(rt.pid) ? { ...rt, alive: true as const } : { alive: false as const, lastSeen: rt?.updatedAt ?? null };
-    return { stateDir, running, streams, queue, endpoints };
+    return { stateDir, running, streams, queue, endpoints, unreadable };
   } finally {
     spool.close();
   }
@@ -60,10 +67,10 @@ function alive(pid: number): boolean {
 }
 
 /** Where a stream's checkpoint stands against the segments on disk now. */
-async function streamStatus(stream: string, value: string, committedAt: number): Promise<StreamStatus> {
+async function streamStatus(stream: string, value: string, committedAt: number, unreadable: Set<string>): Promise<StreamStatus> {
   const p = StreamProgress.parse(value);
   const head = p.head();
-  const out: StreamStatus = { stream, segment: head?.segment ?? null, line: head?.line ?? null, committedAt, newest: null, segmentsBehind: 0, bytesBehind: 0 };
+  const out: StreamStatus = { stream, segment: head?.segment ?? null, line: head?.line ?? null, committedAt, newest: null, segmentsBehind: 0, bytesBehind: 0, unreadableSegments: 0 };
   const star = stream.lastIndexOf('/*');
   if (star < 0) return out; // a single file named on the command line
   const dir = stream.slice(0, star);
@@ -73,6 +80,7 @@ async function streamStatus(stream: string, value: string, committedAt: number):
   out.newest = segs.at(-1)?.name ?? null;
   const pending = segs.filter((s) => !p.isConsumed(s.name));
   out.segmentsBehind = pending.length;
+  out.unreadableSegments = pending.filter((s) => unreadable.has(s.path)).length;
   for (const s of pending.slice(1)) out.bytesBehind += (await stat(s.path).catch(() => ({ size: 0 }))).size;
   return out;
 }

@@ -3,6 +3,7 @@
 // delivers it and returns (cron).
 import { resolveTargets } from '../source/discovery.js';
 import { Tailer } from '../source/tailer.js';
+import { unreadSummary } from '../source/unreadable.js';
 import { Spool } from '../spool/spool.js';
 import { HttpSink } from '../sinks/http/sink.js';
 import { Dispatcher } from '../deliver/dispatcher.js';
@@ -166,8 +167,11 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     const s = dispatcher.stats();
     const dead = spool.deadCount() - deadBefore;
     const queuedLeft = spool.counts().records;
-    const exitCode = dead > 0 ? ExitCode.deadLetters : queuedLeft > 0 ? ExitCode.pendingRetries : ExitCode.ok;
-    const end = !o.once ? 'stopped' : queuedLeft > 0 ? 'done for now: the rest stays queued for the next run' : 'caught up';
+    // Unread input outweighs queued records: retries will not fix it, the operator must.
+    const unread = tailer.unreadable();
+    if (o.once && unread.length > 0) log.error(unreadSummary(unread, 'run again: the next run reads them from where they stopped'));
+    const exitCode = unread.length > 0 ? ExitCode.input : dead > 0 ? ExitCode.deadLetters : queuedLeft > 0 ? ExitCode.pendingRetries : ExitCode.ok;
+    const end = !o.once ? 'stopped' : unread.length > 0 ? 'done for now: some input could not be read' : queuedLeft > 0 ? 'done for now: the rest stays queued for the next run' : 'caught up';
     log.info(end, { delivered: s.delivered, dead, queuedLeft });
     return { exitCode: o.once ? exitCode : ExitCode.ok, delivered: s.delivered, dead, queuedLeft };
   } finally {

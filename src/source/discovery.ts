@@ -42,6 +42,15 @@ export async function resolveTargets(paths: string[]): Promise<Target[]> {
   return out;
 }
 
+/** False when a symlink leads to something that exists but is not a regular file. */
+async function followsToFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return true;
+  }
+}
+
 export async function listSegments(targets: Target[], pattern?: RegExp): Promise<Listing> {
   const listing: Listing = { streams: new Map(), ignored: { dotfile: 0, temp: 0, foreign: 0, pattern: 0 }, failed: [] };
   const add = (seg: SegmentRef) => {
@@ -66,6 +75,13 @@ export async function listSegments(targets: Target[], pattern?: RegExp): Promise
     }
     for (const e of entries) {
       if (!e.isFile() && !e.isSymbolicLink()) continue;
+      // A symlink to a directory (or a FIFO, a device) is no segment and never becomes one:
+      // ignored, not unreadable, or it would hold the checkpoint back for good. A symlink that
+      // cannot be followed (a loop, no permission) is listed: the reader names the error.
+      if (e.isSymbolicLink() && !(await followsToFile(resolve(t.path, e.name)))) {
+        listing.ignored.foreign++;
+        continue;
+      }
       const v = classifyName(e.name);
       if (v.kind === 'ignored') {
         listing.ignored[v.why]++;
