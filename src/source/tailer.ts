@@ -69,6 +69,7 @@ export class Tailer {
   private readonly inputs: UnreadableInputs;
   /** segments in `inputs`: they stay open in their stream's checkpoint */
   private readonly blocked = new Map<string, SegmentRef>();
+  private noted = new Set<string>();
   private stopped = false;
   private waker: Waker | null = null;
   private latest: Listing | null = null;
@@ -141,7 +142,10 @@ export class Tailer {
   private async rescan(first: boolean): Promise<void> {
     const listing = await listSegments(this.opts.targets, this.opts.pattern);
     this.latest = listing;
-    this.counters.ignoredFiles = listing.ignored.dotfile + listing.ignored.temp + listing.ignored.foreign + listing.ignored.pattern;
+    this.counters.ignoredFiles = Object.values(listing.ignored).reduce((a, b) => a + b, 0);
+    // One warning per name while it is there (a copy, a second name of a segment).
+    for (const n of listing.notes) if (!this.noted.has(n.path)) this.log.warn(`${n.path}: ${n.note}`);
+    this.noted = new Set(listing.notes.map((n) => n.path));
     const failed = new Set(listing.failed.map((f) => f.path));
     for (const f of listing.failed) {
       if (this.inputs.failed(f.path, 'directory', `cannot list it: ${f.error}`, 'it is listed again at every rescan; other directories keep flowing')) {

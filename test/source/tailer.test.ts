@@ -415,3 +415,33 @@ test('segments whose successor opened before --since are skipped by name without
     d.cleanup();
   }
 });
+
+test('a symlink to a segment and a copy of it in the log dir: its records are read once, one warning per name', async () => {
+  const d = makeTempDir();
+  const log = memoryLogger();
+  const seen: SeenLine[] = [];
+  const input = lines(7);
+  const w = writeSegment(d.path, '20260101-000000.000000001', input);
+  symlinkSync(w.path, join(d.path, '20260101-000100.000000001'));
+  writeFileSync(join(d.path, '20260101-000000.000000001.zst'), readFileSync(w.path));
+  const tailer = new Tailer({ targets: await resolveTargets([d.path]), follow: true, rescanMs: 20, logger: log, onBatch: (b) => void seen.push(...linesOf(b)) });
+  const running = tailer.run();
+  try {
+    await waitFor(() => tailer.counters.segmentsFinished === 1, { what: 'the segment read' });
+    // a segment written afterwards is seen by later listings: they do not repeat the warnings
+    const more = lines(2, 2);
+    writeSegment(d.path, '20260101-000200.000000001', more);
+    await waitFor(() => tailer.counters.segmentsFinished === 2, { what: 'the later segment read' });
+    assert.equal(tailer.counters.ignoredFiles, 2);
+    const expected = [...input.map((t) => ['20260101-000000.000000001', t]), ...more.map((t) => ['20260101-000200.000000001', t])];
+    assert.deepEqual(seen.map((s) => [s.segment, s.text]), expected);
+    const warnings = log.entries.filter((e) => e.level === 'warn').map((e) => e.msg);
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.ok(warnings.some((m) => m.startsWith(`${join(d.path, '20260101-000100.000000001')}: leads to the same file as ${w.path}`)));
+    assert.ok(warnings.some((m) => m.startsWith(`${join(d.path, '20260101-000000.000000001.zst')}: looks like a copy of a segment`)));
+  } finally {
+    tailer.stop();
+    await running;
+    d.cleanup();
+  }
+});
