@@ -10,6 +10,7 @@ import { readRuntime, type RuntimeInfo } from './runtime-file.js';
 import type { UnreadableInput } from '../source/unreadable.js';
 import type { EndpointState, QueueStatus } from '../spool/types.js';
 import { InputError } from '../util/errors.js';
+import { redactUrl } from '../telemetry/logger.js';
 
 export interface StreamStatus {
   stream: string;
@@ -44,7 +45,8 @@ export async function readStatus(stateDir: string, now: number): Promise<Status>
   const spool = Spool.open({ stateDir, readOnly: true });
   try {
     const queue = spool.status(now);
-    const endpoints = spool.endpoints();
+    // Versions before query masking stored the URL as given: mask it on the way out too.
+    const endpoints = spool.endpoints().map((e) => ({ ...e, url: redactUrl(e.url) }));
     const rt = readRuntime(stateDir);
     const unreadable = rt?.unreadable ?? [];
     const unreadablePaths = new Set(unreadable.map((u) => u.path));
