@@ -17,6 +17,7 @@ import { Reporter } from './reporter.js';
 import type { Logger } from '../telemetry/logger.js';
 import { redactUrl } from '../telemetry/logger.js';
 import { capYoungGeneration } from '../telemetry/heap.js';
+import { makePrivate } from '../config/state-dir.js';
 import type { Clock, Random } from '../util/clock.js';
 import { ExitCode, type ExitCodeValue } from '../util/errors.js';
 
@@ -127,6 +128,8 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       onIdle: () => void enqueuer.flush(),
     });
     const reporter = new Reporter({ stateDir: o.stateDir, url: o.url, once: o.once, version: o.version, intervalMs: o.summaryIntervalMs, logger: log, clock: o.clock, tailer, enqueuer, dispatcher, spool, gate });
+    const openToOthers = makePrivate(o.stateDir); // null once open-state made it private
+    if (openToOthers) log.warn(openToOthers);
     const deadBefore = spool.deadCount();
     log.info(`loghook ${o.version}: ${o.once ? 'catching up' : 'following'} ${targets.map((t) => t.path).join(', ')} -> ${redactUrl(o.url)}`, { stateDir: o.stateDir, queued: spool.counts().records });
 

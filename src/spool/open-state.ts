@@ -1,6 +1,8 @@
-// Opening a state dir: a writer creates it (0700) if missing, takes its lock, then opens or
-// creates queue.db; a reader (status, `dead list`) opens an existing queue.db without a lock.
+// Opening a state dir: a writer creates it (0700) if missing or makes it private, takes its lock,
+// then opens or creates queue.db; a reader (status, `dead list`) opens an existing queue.db
+// without a lock.
 import { mkdirSync } from 'node:fs';
+import { makePrivate } from '../config/state-dir.js';
 import { StateLock } from './lock.js';
 import { openQueueDb, type QueueDb } from './schema.js';
 import { stateError } from './sqlite.js';
@@ -17,6 +19,7 @@ export function openState(stateDir: string, readOnly: boolean): OpenState {
   } catch (err) {
     throw stateError(stateDir, err);
   }
+  makePrivate(stateDir); // the caller may ask makePrivate again to warn when this failed
   // The lock first: only its holder may create or migrate queue.db (or touch the body files).
   const lock = StateLock.acquire(stateDir);
   try {
