@@ -1,11 +1,13 @@
-// The state dir holds recipient addresses: private files and directory (issue 10 §5).
+// The state dir holds recipient addresses: private files and directory (issue 10 §5); a state dir
+// that cannot be made fails at once instead of spinning (--state-dir /proc/st).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setup, segment, publishable } from './tail-support.js';
-import { logLines, runCli, startCli } from '../helpers/cli.js';
+import { logLines, runCli, startCli, type RunAs } from '../helpers/cli.js';
 import { waitFor } from '../helpers/child.js';
+import { makeTempDir } from '../helpers/tmp.js';
 import { nobody, openTo, type Nobody } from '../helpers/nobody.js';
 
 const who = nobody();
@@ -92,3 +94,46 @@ test('as another user, a state dir it does not own and cannot make private gets 
     await env.close();
   }
 });
+
+/** Runs loghook; a child still running after `ms` is killed, and the test says so. */
+async function runWithin(ms: number, args: string[], as?: RunAs) {
+  const c = startCli(args, {}, as);
+  const t = setTimeout(() => c.child.kill('SIGKILL'), ms);
+  try {
+    return await c.done;
+  } finally {
+    clearTimeout(t);
+  }
+}
+
+for (const user of ['root', 'nobody'] as const) {
+  const skip = user === 'nobody' ? who.skip : process.getuid?.() === 0 ? false : 'not root';
+  test(`--state-dir /proc/st as ${user} fails at once with the state error naming the dir (no spin)`, { skip }, async () => {
+    const logs = makeTempDir('loghook-logs-');
+    try {
+      openTo(logs.path);
+      const r = await runWithin(20_000, ['tail', logs.path, '--url', 'http://127.0.0.1:9/', '--state-dir', '/proc/st', '--once'], user === 'nobody' ? (who as Nobody) : undefined);
+      assert.equal(r.signal, null, 'it exited by itself (it was killed after 20 s)');
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^loghook: cannot create the state dir \/proc\/st: ENOENT.*give --state-dir/m);
+    } finally {
+      logs.cleanup();
+    }
+  });
+}
+
+test('a state dir path through a regular file fails at once naming it', async () => {
+  const d = makeTempDir();
+  try {
+    mkdirSync(join(d.path, 'logs'));
+    const file = join(d.path, 'logs', '20260101-000000.000000001');
+    writeFileSync(file, '');
+    const r = await runCli(['tail', join(d.path, 'logs'), '--url', 'http://127.0.0.1:9/', '--state-dir', join(file, 'state'), '--once']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^loghook: cannot create the state dir ${join(file, 'state')}: ENOTDIR`, 'm'));
+  } finally {
+    d.cleanup();
+  }
+});
+
+
