@@ -5,6 +5,8 @@ import { isatty } from 'node:tty';
 import { Command, Option } from 'commander';
 import { parseTimeArg } from '../config/time.js';
 import { createLogger, type LogFormat } from '../telemetry/logger.js';
+import { unreadSummary } from '../source/unreadable.js';
+import { ExitCode } from '../util/errors.js';
 import * as opt from './options.js';
 import type { CommandContext } from './context.js';
 
@@ -51,6 +53,10 @@ export function catCommand(ctx: CommandContext): Command {
         ...(f.since !== undefined ? { sinceS: parseTimeArg(f.since, '--since', now) } : {}),
         ...(f.until !== undefined ? { untilS: parseTimeArg(f.until, '--until', now) } : {}),
       });
+      if (r.unreadable.length > 0) {
+        logger.error(unreadSummary(r.unreadable, 'run cat again'));
+        ctx.exitCode = ExitCode.input;
+      }
       const s = r.source;
       const problems = r.invalid + s.segmentsTruncated + s.segmentsCorrupt + s.segmentsUnreadable + s.segmentsVanished + s.linesTooLong;
       if (problems > 0 && !r.closedEarly) {

@@ -38,8 +38,13 @@ export function render(s: Status, now: number): string {
     out.push(`stream      ${st.stream}`);
     out.push(`  checkpoint ${st.segment === null ? 'all finished segments read' : `${st.segment} line ${st.line}`} (committed ${ago(now, st.committedAt)})`);
     if (st.error) out.push(`  listing    failed: ${st.error}`);
-    else out.push(`  behind     ${st.segmentsBehind <= 1 ? 'caught up' : `${st.segmentsBehind - 1} segments (${formatBytes(st.bytesBehind)} compressed)`}; newest ${st.newest ?? '-'}`);
+    else {
+      const behind = st.segmentsBehind - st.unreadableSegments;
+      const blocked = st.unreadableSegments ? `, except ${st.unreadableSegments} unreadable segment${st.unreadableSegments > 1 ? 's' : ''} not read yet` : '';
+      out.push(`  behind     ${behind <= 1 ? 'caught up' : `${behind - 1} segments (${formatBytes(st.bytesBehind)} compressed)`}${blocked}; newest ${st.newest ?? '-'}`);
+    }
   }
+  for (const u of s.unreadable) out.push(`unreadable  ${u.path}: ${u.error} (since ${ago(now, u.since)}; not read yet)`);
   const q = s.queue;
   const inFlight = s.running.alive ? s.running.inFlight.records : 0;
   out.push(`queue       ${q.records} records (${formatBytes(q.bytes)}): ${q.dueRecords} due now, ${q.scheduledRecords} scheduled for retry, ${inFlight} in flight; oldest ${q.oldestCreatedAt === null ? '-' : formatDuration(now - q.oldestCreatedAt)}`);

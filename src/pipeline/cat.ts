@@ -5,6 +5,7 @@ import type { Writable } from 'node:stream';
 import { writeSync } from 'node:fs';
 import { resolveTargets, type Target } from '../source/discovery.js';
 import { Tailer, type SourceCounters } from '../source/tailer.js';
+import type { UnreadableInput } from '../source/unreadable.js';
 import type { LineBatch } from '../source/types.js';
 import { selectLines, type SelectOptions, type SelectStats } from '../record/select.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -42,6 +43,8 @@ function drained(out: Writable): Promise<void> {
 export interface CatResult extends SelectStats {
   written: number;
   source: SourceCounters;
+  /** segments and directories left unread because they could not be read */
+  unreadable: UnreadableInput[];
   /** the reader of stdout went away (e.g. `| head`) */
   closedEarly: boolean;
 }
@@ -130,5 +133,5 @@ export async function catRecords(opts: CatOptions): Promise<CatResult> {
   await tailer.run();
   // everything written before returning (a write stream of our own still holds queued writes)
   if (out && out !== process.stdout && !result.closedEarly) await new Promise<void>((r) => out.end(r));
-  return { ...stats, ...result, source: tailer.counters };
+  return { ...stats, ...result, source: tailer.counters, unreadable: tailer.unreadable() };
 }

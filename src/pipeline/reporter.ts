@@ -88,6 +88,7 @@ export class Reporter {
       lastError: hooks.map((h) => h.lastError).find((e) => e !== null) ?? null,
       paused: this.p.gate.paused,
       hooks,
+      unreadable: this.p.tailer.unreadable(),
     };
   }
 

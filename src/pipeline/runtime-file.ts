@@ -5,6 +5,7 @@
 // meets a half-written file just sees no runtime (null).
 import { closeSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { UnreadableInput } from '../source/unreadable.js';
 
 export const RUNTIME_FILE = 'runtime.json';
 
@@ -39,6 +40,8 @@ export interface RuntimeInfo {
   lastError: string | null;
   paused: string | null;
   hooks: HookRuntimeInfo[];
+  /** segments and directories that cannot be read right now (absent in files of older versions) */
+  unreadable?: UnreadableInput[];
   /** set by the last write of a tail that stopped normally */
   stoppedAt?: number;
 }

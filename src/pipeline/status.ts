@@ -7,9 +7,11 @@ import { Spool } from '../spool/spool.js';
 import { listSegments } from '../source/discovery.js';
 import { StreamProgress } from '../source/progress.js';
 import { readRuntime, type HookRuntimeInfo, type RuntimeInfo } from './runtime-file.js';
+import type { UnreadableInput } from '../source/unreadable.js';
 import type { EndpointState, QueueInfo, QueueStatus } from '../spool/types.js';
 import { QUEUE_FILE } from '../spool/schema.js';
 import { InputError } from '../util/errors.js';
+import { redactUrl } from '../telemetry/logger.js';
 
 /** endpoints listed per hook: the largest backlogs */
 const LISTED = 10;
@@ -43,6 +45,8 @@ export interface StreamStatus {
   segmentsBehind: number;
   /** compressed bytes of the segments after the one being read */
   bytesBehind: number;
+  /** of the segments behind, those the tail could not read (in `unreadable`) */
+  unreadableSegments: number;
   /** the directory could not be listed */
   error?: string;
 }
@@ -54,6 +58,8 @@ export interface Status {
   queue: QueueStatus;
   hooks: HookStatus[];
   endpoints: EndpointState[];
+  /** what the running (or last) tail could not read, as its runtime file says */
+  unreadable: UnreadableInput[];
 }
 
 export async function readStatus(stateDir: string, now: number): Promise<Status> {
@@ -61,13 +67,16 @@ export async function readStatus(stateDir: string, now: number): Promise<Status>
   const spool = Spool.open({ stateDir, readOnly: true });
   try {
     const queue = spool.status(now);
-    const endpoints = spool.endpoints();
-    const streams: StreamStatus[] = [];
-    for (const c of spool.checkpointsDetail()) streams.push(await streamStatus(c.stream, c.value, c.updatedAt));
+    // Versions before query masking stored the URL as given: mask it on the way out too.
+    const endpoints = spool.endpoints().map((e) => ({ ...e, url: redactUrl(e.url) }));
     const rt = readRuntime(stateDir);
+    const unreadable = rt?.unreadable ?? [];
+    const unreadablePaths = new Set(unreadable.map((u) => u.path));
+    const streams: StreamStatus[] = [];
+    for (const c of spool.checkpointsDetail()) streams.push(await streamStatus(c.stream, c.value, c.updatedAt, unreadablePaths));
     const running = rt && rt.stoppedAt === undefined && alive(rt.pid) ? { ...rt, alive: true as const } : { alive: false as const, lastSeen: rt?.updatedAt ?? null };
     const hooks = hookStatuses(spool, now, running.alive ? (running.hooks ?? []) : null);
-    return { stateDir, running, streams, queue, hooks, endpoints };
+    return { stateDir, running, streams, queue, hooks, endpoints, unreadable };
   } finally {
     spool.close();
   }
@@ -122,10 +131,10 @@ function alive(pid: number): boolean {
 }
 
 /** Where a stream's checkpoint stands against the segments on disk now. */
-async function streamStatus(stream: string, value: string, committedAt: number): Promise<StreamStatus> {
+async function streamStatus(stream: string, value: string, committedAt: number, unreadable: Set<string>): Promise<StreamStatus> {
   const p = StreamProgress.parse(value);
   const head = p.head();
-  const out: StreamStatus = { stream, segment: head?.segment ?? null, line: head?.line ?? null, committedAt, newest: null, segmentsBehind: 0, bytesBehind: 0 };
+  const out: StreamStatus = { stream, segment: head?.segment ?? null, line: head?.line ?? null, committedAt, newest: null, segmentsBehind: 0, bytesBehind: 0, unreadableSegments: 0 };
   const star = stream.lastIndexOf('/*');
   if (star < 0) return out; // a single file named on the command line
   const dir = stream.slice(0, star);
@@ -135,6 +144,7 @@ async function streamStatus(stream: string, value: string, committedAt: number):
   out.newest = segs.at(-1)?.name ?? null;
   const pending = segs.filter((s) => !p.isConsumed(s.name));
   out.segmentsBehind = pending.length;
+  out.unreadableSegments = pending.filter((s) => unreadable.has(s.path)).length;
   for (const s of pending.slice(1)) out.bytesBehind += (await stat(s.path).catch(() => ({ size: 0 }))).size;
   return out;
 }

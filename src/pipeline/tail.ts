@@ -3,6 +3,7 @@
 // service) or, with `once`, reads what is on disk now, delivers it and returns (cron).
 import { resolveTargets } from '../source/discovery.js';
 import { Tailer } from '../source/tailer.js';
+import { unreadSummary } from '../source/unreadable.js';
 import { Spool } from '../spool/spool.js';
 import { HookDispatch } from '../deliver/hook-dispatch.js';
 import { FanOut } from './fan-out.js';
@@ -13,6 +14,7 @@ import { Gate } from './gate.js';
 import { Reporter, type ReportedHook } from './reporter.js';
 import type { Logger } from '../telemetry/logger.js';
 import { capYoungGeneration } from '../telemetry/heap.js';
+import { makePrivate } from '../config/state-dir.js';
 import type { Clock, Random } from '../util/clock.js';
 import { ExitCode, LoghookError, UsageError, type ExitCodeValue } from '../util/errors.js';
 import { isDiskFull } from '../spool/sqlite.js';
@@ -142,6 +144,8 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     });
     const reported: ReportedHook[] = hooks.map((h) => ({ name: h.rt.name, describe: h.rt.describe, select: h.select, dispatch: h.dispatch, queued: () => fanOut.queued[hooks.indexOf(h)]! }));
     const reporter = new Reporter({ stateDir: o.stateDir, once: o.once, version: o.version, intervalMs: o.summaryIntervalMs, logger: log, clock: o.clock, tailer, hooks: reported, spool, gate });
+    const openToOthers = makePrivate(o.stateDir); // null once open-state made it private
+    if (openToOthers) log.warn(openToOthers);
     const deadBefore = spool.deadCount();
     log.info(`loghook ${o.version}: ${o.once ? 'catching up' : 'following'} ${targets.map((t) => t.path).join(', ')} -> ${hooks.map((h) => h.rt.describe).join(', ')}`, {
       stateDir: o.stateDir,
@@ -198,8 +202,11 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     const delivered = hooks.reduce((n, h) => n + h.dispatch.totals().delivered, 0);
     const dead = spool.deadCount() - deadBefore;
     const queuedLeft = spool.queues().filter((q) => byName.has(q.hook)).reduce((n, q) => n + q.records, 0);
-    const exitCode = dead > 0 ? ExitCode.deadLetters : queuedLeft > 0 ? ExitCode.pendingRetries : ExitCode.ok;
-    const end = !o.once ? 'stopped' : queuedLeft > 0 ? 'done for now: the rest stays queued for the next run' : 'caught up';
+    // Unread input outweighs queued records: retries will not fix it, the operator must.
+    const unread = tailer.unreadable();
+    if (o.once && unread.length > 0) log.error(unreadSummary(unread, 'run again: the next run reads them from where they stopped'));
+    const exitCode = unread.length > 0 ? ExitCode.input : dead > 0 ? ExitCode.deadLetters : queuedLeft > 0 ? ExitCode.pendingRetries : ExitCode.ok;
+    const end = !o.once ? 'stopped' : unread.length > 0 ? 'done for now: some input could not be read' : queuedLeft > 0 ? 'done for now: the rest stays queued for the next run' : 'caught up';
     log.info(end, { delivered, dead, queuedLeft });
     return { exitCode: o.once ? exitCode : ExitCode.ok, delivered, dead, queuedLeft };
   } finally {

@@ -4,8 +4,12 @@
 
 const NAME = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(?:\.(\d{9}|\d{6}|\d{3}))?(.*)$/;
 
-// Names that match kumod's pattern but are somebody's temporary or backup files.
-const TEMP_ENDINGS = ['.tmp', '.temp', '.swp', '.part', '.partial', '~'];
+// Names that match kumod's pattern but are somebody's temporary files: ignored quietly.
+const TEMP_ENDINGS = ['.tmp', '.temp', '.swp', '.part', '.partial'];
+// ...or somebody's copy of a segment (a backup, a compressed copy for zstdcat, an editor's or a
+// package manager's leftover): read as a stream of its own, its records would be published again
+// under new ids. Ignored with a warning. kumod's own names never end so (no extension).
+const COPY_ENDING = /(?:\.(?:zst|zstd|gz|xz|bz2|lz4|bak|backup|old|orig|save|sav|copy|rej|rpmsave|rpmnew|dpkg-old|dpkg-new|dpkg-dist)(?:\.?\d+)?|~|\.~\d+~| \(copy(?: \d+)?\))$/i;
 
 export interface SegmentName {
   name: string;
@@ -15,13 +19,14 @@ export interface SegmentName {
   openedAtMs: number;
 }
 
-export type NameVerdict = { kind: 'segment'; segment: SegmentName } | { kind: 'ignored'; why: 'dotfile' | 'temp' | 'foreign' };
+export type NameVerdict = { kind: 'segment'; segment: SegmentName } | { kind: 'ignored'; why: 'dotfile' | 'temp' | 'copy' | 'foreign' };
 
 export function classifyName(name: string): NameVerdict {
   if (name.startsWith('.')) return { kind: 'ignored', why: 'dotfile' };
   const m = NAME.exec(name);
   if (!m) return { kind: 'ignored', why: 'foreign' };
   if (TEMP_ENDINGS.some((e) => name.endsWith(e))) return { kind: 'ignored', why: 'temp' };
+  if (COPY_ENDING.test(name)) return { kind: 'ignored', why: 'copy' };
   const [, y, mo, d, h, mi, s, frac = '', suffix = ''] = m;
   const ms = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!, frac === '' ? 0 : Math.floor(Number(frac.padEnd(9, '0')) / 1e6));
   const back = new Date(ms);

@@ -15,7 +15,7 @@ export type FinishReason =
   | 'corrupt' // bytes that are not zstd, or a corrupt block
   | 'deleted-live' // deleted while still writable: what was on disk was read, then we let go
   | 'vanished' // deleted before it could be opened
-  | 'unreadable'; // cannot be opened (permissions, not a file)
+  | 'unreadable'; // cannot be opened or read now (permissions, I/O error): not finished, tried again later
 
 export interface SegmentReport {
   reason: FinishReason;

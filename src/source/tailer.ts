@@ -3,21 +3,27 @@
 // - a finished (read-only) segment is read to its end before any newer segment of its stream;
 // - a writable segment that has nothing more to read right now does not hold up newer segments
 //   of its stream (an abandoned writer): it stays open and is read again whenever it grows;
-// - streams are independent: one stream's live segment never holds up another stream.
+// - streams are independent: one stream's live segment never holds up another stream;
+// - a segment that cannot be read is never checkpointed past (see unreadable.ts): it is skipped
+//   like an idle one, so newer segments flow, and tried again every few seconds.
 import { stat } from 'node:fs/promises';
 import { listSegments, type Listing, type Target } from './discovery.js';
 import { StreamProgress } from './progress.js';
 import { SegmentReader, type SegmentReport } from './segment-reader.js';
 import type { LineBatch, SegmentRef } from './types.js';
 import { Waker } from './waker.js';
-import { formatBytes } from '../config/units.js';
+import { UnreadableInputs, UNREADABLE_RETRY_MS, type UnreadableInput } from './unreadable.js';
+import { formatBytes, formatDuration } from '../config/units.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export interface SourceCounters {
   segmentsFinished: number;
   segmentsTruncated: number;
   segmentsCorrupt: number;
+  /** segments found unreadable (each counted once per time it became unreadable) */
   segmentsUnreadable: number;
+  /** directories whose listing failed (likewise) */
+  directoriesUnreadable: number;
   segmentsVanished: number;
   segmentsDeletedLive: number;
   segmentsSkippedSince: number;
@@ -47,16 +53,23 @@ export interface TailerOptions {
   onBatch(batch: LineBatch): void | Promise<void>;
   /** called when a pass found nothing more to read (caught up) */
   onIdle?(): void | Promise<void>;
+  /** wall clock (ms since the epoch) for the unreadable set; default Date.now */
+  now?: () => number;
+  /** how often an unreadable segment is tried again (ms) */
+  retryUnreadableMs?: number;
 }
 
 export class Tailer {
   readonly counters: SourceCounters = {
-    segmentsFinished: 0, segmentsTruncated: 0, segmentsCorrupt: 0, segmentsUnreadable: 0, segmentsVanished: 0,
+    segmentsFinished: 0, segmentsTruncated: 0, segmentsCorrupt: 0, segmentsUnreadable: 0, directoriesUnreadable: 0, segmentsVanished: 0,
     segmentsDeletedLive: 0, segmentsSkippedSince: 0, linesTooLong: 0, linesRead: 0, ignoredFiles: 0,
   };
   private readonly progress = new Map<string, StreamProgress>();
   private readonly readers = new Map<string, SegmentReader>();
-  private readonly failedTargets = new Set<string>();
+  private readonly inputs: UnreadableInputs;
+  /** segments in `inputs`: they stay open in their stream's checkpoint */
+  private readonly blocked = new Map<string, SegmentRef>();
+  private noted = new Set<string>();
   private stopped = false;
   private waker: Waker | null = null;
   private latest: Listing | null = null;
@@ -64,6 +77,7 @@ export class Tailer {
 
   constructor(private readonly opts: TailerOptions) {
     this.log = opts.logger;
+    this.inputs = new UnreadableInputs(this.log, opts.now ?? Date.now, opts.retryUnreadableMs ?? UNREADABLE_RETRY_MS);
     for (const [stream, json] of opts.checkpoints ?? []) this.progress.set(stream, StreamProgress.parse(json));
   }
 
@@ -74,11 +88,9 @@ export class Tailer {
     return out;
   }
 
-  /** Newest segment name per stream in the last listing (for lag reporting). */
-  newestSegments(): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const [k, list] of this.latest?.streams ?? []) if (list.length) out.set(k, list[list.length - 1]!.name);
-    return out;
+  /** Segments and directories that cannot be read right now: their data is not read yet. */
+  unreadable(): UnreadableInput[] {
+    return this.inputs.list();
   }
 
   /** Segments listed but not yet finished, over all streams: 1 means reading the newest one. */
@@ -130,13 +142,36 @@ export class Tailer {
   private async rescan(first: boolean): Promise<void> {
     const listing = await listSegments(this.opts.targets, this.opts.pattern);
     this.latest = listing;
-    this.counters.ignoredFiles = listing.ignored.dotfile + listing.ignored.temp + listing.ignored.foreign + listing.ignored.pattern;
+    this.counters.ignoredFiles = Object.values(listing.ignored).reduce((a, b) => a + b, 0);
+    // One warning per name while it is there (a copy, a second name of a segment).
+    for (const n of listing.notes) if (!this.noted.has(n.path)) this.log.warn(`${n.path}: ${n.note}`);
+    this.noted = new Set(listing.notes.map((n) => n.path));
+    const failed = new Set(listing.failed.map((f) => f.path));
     for (const f of listing.failed) {
-      if (!this.failedTargets.has(f.path)) this.log.error(`cannot list ${f.path}: ${f.error}; other directories keep flowing`);
-      this.failedTargets.add(f.path);
+      if (this.inputs.failed(f.path, 'directory', `cannot list it: ${f.error}`, 'it is listed again at every rescan; other directories keep flowing')) {
+        this.counters.directoriesUnreadable++;
+      }
     }
-    for (const t of this.opts.targets) if (!listing.failed.some((f) => f.path === t.path)) this.failedTargets.delete(t.path);
+    for (const dir of this.inputs.paths('directory')) {
+      if (!failed.has(dir)) {
+        this.inputs.cleared(dir);
+        this.log.info(`${dir}: can be listed again`);
+      }
+    }
+    this.dropGoneBlocked(listing, failed);
     if (first) this.dropDeletedCheckpoints(listing);
+  }
+
+  /** An unreadable segment no longer listed (its directory listed fine) is gone: let it go. */
+  private dropGoneBlocked(listing: Listing, failedDirs: Set<string>): void {
+    for (const [path, seg] of this.blocked) {
+      if (failedDirs.has(seg.dir) || (listing.streams.get(seg.stream) ?? []).some((s) => s.path === path)) continue;
+      this.blocked.delete(path);
+      this.inputs.cleared(path);
+      this.counters.segmentsVanished++;
+      this.log.warn(`${path}: deleted (or no longer a segment file) before it could be read; going on without it`);
+      this.progress.get(seg.stream)?.markDone(seg.name);
+    }
   }
 
   /** A checkpoint whose segment was deleted resumes at the next segment. */
@@ -165,10 +200,20 @@ export class Tailer {
         if (p.isConsumed(seg.name)) continue;
         let reader = this.readers.get(seg.path);
         if (!reader) {
+          if (!this.inputs.due(seg.path)) continue; // unreadable: tried again every few seconds
           if (await this.skipBySince(seg, segments[i + 1], p)) continue;
           reader = this.newReader(seg, p);
         }
+        const fromLine = p.startLine(seg.name);
         const r = await reader.pump(this.opts.turnBytes ?? 1024 * 1024);
+        if (typeof r === 'object' && r.reason === 'unreadable') {
+          this.cannotRead(seg, r);
+          continue; // like an idle segment: newer segments may go on, the watermark may not
+        }
+        if (this.blocked.delete(seg.path)) {
+          this.inputs.cleared(seg.path);
+          this.log.info(`${seg.path}: can be read again; reading it from line ${fromLine + 1}`);
+        }
         if (r === 'idle') continue; // writable and drained: newer segments may go on
         progressed = true;
         if (r === 'progress') break; // more to read here: newer segments of this stream wait
@@ -224,6 +269,19 @@ export class Tailer {
     return true;
   }
 
+  /**
+   * Open failed, or a read or stat failed part-way. Not marked done: the segment stays open in the
+   * checkpoint at the lines handed on so far (onBatch keeps that count), so the checkpoint never
+   * moves past it, and the next reader starts there.
+   */
+  private cannotRead(seg: SegmentRef, r: SegmentReport): void {
+    this.readers.delete(seg.path);
+    this.blocked.set(seg.path, seg);
+    const retry = formatDuration(this.opts.retryUnreadableMs ?? UNREADABLE_RETRY_MS);
+    const consequence = `tried again every ${retry}; the checkpoint stays at it (${r.lines} lines read so far), newer segments go on`;
+    if (this.inputs.failed(seg.path, 'segment', r.detail ?? 'unknown error', consequence)) this.counters.segmentsUnreadable++;
+  }
+
   private finished(seg: SegmentRef, r: SegmentReport, p: StreamProgress): void {
     this.readers.delete(seg.path);
     p.markDone(seg.name);
@@ -250,9 +308,7 @@ export class Tailer {
         this.log.warn(`${seg.path}: deleted before it could be read; going on with the next segment`);
         break;
       case 'unreadable':
-        c.segmentsUnreadable++;
-        this.log.error(`${seg.path}: cannot be read: ${r.detail}; going on with the next segment`);
-        break;
+        break; // never finished: see cannotRead
     }
   }
 }

@@ -38,7 +38,7 @@ export class StateLock {
     try {
       // Written whole then renamed: a refused process never reads half a pid.
       const tmp = `${ownerFile}.${process.pid}.tmp`;
-      writeFileSync(tmp, `${process.pid}\n`);
+      writeFileSync(tmp, `${process.pid}\n`, { mode: 0o600 });
       renameSync(tmp, ownerFile);
     } catch (err) {
       db.close();

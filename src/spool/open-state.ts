@@ -1,9 +1,9 @@
-// Opening a state dir: a writer creates it (0700) if missing, takes its lock, then opens or
-// creates queue.db; a reader (status, `dead list`) opens an existing queue.db without a lock.
-import { mkdirSync } from 'node:fs';
+// Opening a state dir: a writer creates it (0700) if missing or makes it private, takes its lock,
+// then opens or creates queue.db; a reader (status, `dead list`) opens an existing queue.db
+// without a lock.
+import { makePrivate, makeStateDir } from '../config/state-dir.js';
 import { StateLock } from './lock.js';
 import { openQueueDb, type QueueDb } from './schema.js';
-import { stateError } from './sqlite.js';
 
 export interface OpenState extends QueueDb {
   /** null for a reader */
@@ -12,11 +12,8 @@ export interface OpenState extends QueueDb {
 
 export function openState(stateDir: string, readOnly: boolean): OpenState {
   if (readOnly) return { ...openQueueDb(stateDir, { readOnly: true, create: false }), lock: null };
-  try {
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw stateError(stateDir, err);
-  }
+  makeStateDir(stateDir);
+  makePrivate(stateDir); // the caller may ask makePrivate again to warn when this failed
   // The lock first: only its holder may create or migrate queue.db (or touch the body files).
   const lock = StateLock.acquire(stateDir);
   try {

@@ -1,6 +1,7 @@
 // The only file that imports better-sqlite3: opening a connection and turning SQLite's errors
 // into LoghookErrors that name the file and say what the user can do.
 import Database from 'better-sqlite3';
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import { errnoCode, errorMessage, LoghookError } from '../util/errors.js';
 
 export type Db = Database.Database;
@@ -16,6 +17,7 @@ export interface OpenSqliteOptions {
 
 export function openSqlite(file: string, opts: OpenSqliteOptions): Db {
   try {
+    if (!opts.readOnly) privateFiles(file, !opts.mustExist);
     return new Database(file, {
       readonly: opts.readOnly ?? false,
       fileMustExist: opts.mustExist ?? false,
@@ -23,6 +25,29 @@ export function openSqlite(file: string, opts: OpenSqliteOptions): Db {
     });
   } catch (err) {
     throw stateError(file, err);
+  }
+}
+
+/**
+ * A writer's file and its WAL and SHM are 0600: they hold recipient addresses. SQLite gives the
+ * WAL and SHM the mode of the database file when it creates them, so the file is made 0600 (and
+ * created so, if missing) before SQLite opens it; files of older versions are tightened too.
+ */
+function privateFiles(file: string, create: boolean): void {
+  if (create) {
+    try {
+      closeSync(openSync(file, 'wx', 0o600));
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err;
+    }
+  }
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      const mode = statSync(f).mode & 0o777;
+      if (mode & 0o077) chmodSync(f, mode & 0o600);
+    } catch {
+      // not there (yet), or not ours to change: SQLite says whether it can be used
+    }
   }
 }
 

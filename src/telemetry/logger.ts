@@ -1,5 +1,6 @@
 // Logs go to stderr: readable lines on a terminal, JSON lines otherwise (--log-format). Secrets
-// never reach a log: header values are not logged, and URLs are logged without their userinfo.
+// never reach a log: header values are not logged, and URLs are logged without their userinfo
+// and with their query values masked (redactUrl).
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'text' | 'json';
@@ -53,7 +54,10 @@ function formatValue(v: unknown): string {
 /** A logger that drops everything (library use, some tests). */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** A URL safe to print: userinfo (user:password@) removed. */
+/**
+ * A URL safe to print or store: userinfo (user:password@) removed, every query value and the
+ * fragment masked (`?token=***`): receivers take API keys there. The names stay, to tell which.
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
@@ -61,6 +65,14 @@ export function redactUrl(url: string): string {
       u.username = '';
       u.password = '';
     }
+    if (u.search) {
+      // a part without "=" may be a bare token: masked whole
+      u.search = u.search.slice(1).split('&').map((part) => {
+        const eq = part.indexOf('=');
+        return part === '' ? '' : eq < 0 ? '***' : `${part.slice(0, eq)}=***`;
+      }).join('&');
+    }
+    if (u.hash) u.hash = '***';
     return u.toString();
   } catch {
     return '<invalid url>';

@@ -20,9 +20,15 @@ export interface CliProcess {
   done: Promise<CliResult>;
 }
 
+/** Another user to run as (root only: the child drops root before it runs loghook). */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
+
 /** Starts `loghook ...args`; the environment is the test's plus `env`. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, as?: RunAs): CliProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(as ? { uid: as.uid, gid: as.gid } : {}) });
   const out: Buffer[] = [];
   let err = '';
   child.stdout!.on('data', (b: Buffer) => out.push(b));
@@ -35,8 +41,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
 }
 
 /** Runs `loghook ...args` to its end. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return startCli(args, env).done;
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, as?: RunAs): Promise<CliResult> {
+  return startCli(args, env, as).done;
 }
 
 /** JSON log lines of stderr (the CLI logs JSON when stderr is not a terminal). */

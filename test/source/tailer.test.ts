@@ -1,7 +1,7 @@
 // The segment reader and tailer against real zstd segments written the way kumod writes them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, symlinkSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyFixtureSegments, readExpectedLines } from '../helpers/fixtures.js';
 import { SegmentWriter, writeSegment, concatFrames } from '../helpers/segment-writer.js';
@@ -332,36 +332,6 @@ test('a corrupt block ends its segment with an error after the lines before it',
   }
 });
 
-test('an unreadable segment is an error naming it; the rest of the directory flows', async () => {
-  const d = makeTempDir();
-  try {
-    // not a regular file: something no reader can open as a segment, whatever the user's rights
-    mkdirSync(join(d.path, 'elsewhere'));
-    symlinkSync(join(d.path, 'elsewhere'), join(d.path, '20260101-000000.000000001'));
-    writeSegment(d.path, '20260101-000100.000000001', lines(4));
-    const { seen, log, tailer } = await readOnce([d.path]);
-    assert.equal(seen.length, 4);
-    assert.equal(tailer.counters.segmentsUnreadable, 1);
-    assert.ok(log.entries.some((e) => e.level === 'error' && e.msg.includes('20260101-000000.000000001: cannot be read')));
-  } finally {
-    d.cleanup();
-  }
-});
-
-test('a segment without read permission is an error naming it (EACCES)', { skip: process.getuid?.() === 0 ? 'root reads any file' : false }, async () => {
-  const d = makeTempDir();
-  try {
-    const w = writeSegment(d.path, '20260101-000000.000000001', lines(4));
-    chmodSync(w.path, 0o000);
-    writeSegment(d.path, '20260101-000100.000000001', lines(4, 2));
-    const { seen, log } = await readOnce([d.path]);
-    assert.equal(seen.length, 4);
-    assert.ok(log.entries.some((e) => e.level === 'error' && /EACCES/.test(e.msg)));
-  } finally {
-    d.cleanup();
-  }
-});
-
 test('resuming from a checkpoint skips exactly the consumed lines', async () => {
   const d = makeTempDir();
   try {
@@ -442,6 +412,36 @@ test('segments whose successor opened before --since are skipped by name without
     assert.deepEqual([...new Set(seen.map((s) => s.segment))], ['20260101-010000.000000001', '20260101-020000.000000001']);
     assert.equal(tailer.counters.segmentsSkippedSince, 1);
   } finally {
+    d.cleanup();
+  }
+});
+
+test('a symlink to a segment and a copy of it in the log dir: its records are read once, one warning per name', async () => {
+  const d = makeTempDir();
+  const log = memoryLogger();
+  const seen: SeenLine[] = [];
+  const input = lines(7);
+  const w = writeSegment(d.path, '20260101-000000.000000001', input);
+  symlinkSync(w.path, join(d.path, '20260101-000100.000000001'));
+  writeFileSync(join(d.path, '20260101-000000.000000001.zst'), readFileSync(w.path));
+  const tailer = new Tailer({ targets: await resolveTargets([d.path]), follow: true, rescanMs: 20, logger: log, onBatch: (b) => void seen.push(...linesOf(b)) });
+  const running = tailer.run();
+  try {
+    await waitFor(() => tailer.counters.segmentsFinished === 1, { what: 'the segment read' });
+    // a segment written afterwards is seen by later listings: they do not repeat the warnings
+    const more = lines(2, 2);
+    writeSegment(d.path, '20260101-000200.000000001', more);
+    await waitFor(() => tailer.counters.segmentsFinished === 2, { what: 'the later segment read' });
+    assert.equal(tailer.counters.ignoredFiles, 2);
+    const expected = [...input.map((t) => ['20260101-000000.000000001', t]), ...more.map((t) => ['20260101-000200.000000001', t])];
+    assert.deepEqual(seen.map((s) => [s.segment, s.text]), expected);
+    const warnings = log.entries.filter((e) => e.level === 'warn').map((e) => e.msg);
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.ok(warnings.some((m) => m.startsWith(`${join(d.path, '20260101-000100.000000001')}: leads to the same file as ${w.path}`)));
+    assert.ok(warnings.some((m) => m.startsWith(`${join(d.path, '20260101-000000.000000001.zst')}: looks like a copy of a segment`)));
+  } finally {
+    tailer.stop();
+    await running;
     d.cleanup();
   }
 });

@@ -23,6 +23,13 @@ test('the level filters lower lines out', () => {
 });
 
 test('redactUrl drops the password and user of a URL', () => {
-  assert.equal(redactUrl('https://user:secret@hooks.example.com/kumo?x=1'), 'https://hooks.example.com/kumo?x=1');
+  assert.equal(redactUrl('https://user:secret@hooks.example.com/kumo'), 'https://hooks.example.com/kumo');
   assert.equal(redactUrl('not a url'), '<invalid url>');
+});
+
+test('redactUrl masks every query value, a bare query token and the fragment, keeping the names', () => {
+  assert.equal(redactUrl('https://user:pw@hooks.example.com/kumo?token=s3cr3t&x=1'), 'https://hooks.example.com/kumo?token=***&x=***');
+  assert.equal(redactUrl('https://hooks.example.com/kumo?abcdef0123456789'), 'https://hooks.example.com/kumo?***');
+  assert.equal(redactUrl('https://hooks.example.com/kumo?a=1&&sig=x%3Dy#k=v'), 'https://hooks.example.com/kumo?a=***&&sig=***#***');
+  assert.equal(redactUrl('http://127.0.0.1:8080/hook'), 'http://127.0.0.1:8080/hook');
 });
