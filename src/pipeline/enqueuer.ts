@@ -6,7 +6,7 @@
 // when the reader is caught up, and on a timer: never with a checkpoint ahead of the records.
 import type { LineBatch, SegmentRef } from '../source/types.js';
 import type { ChunkInput } from '../spool/types.js';
-import { selectLines, type SelectOptions, type SelectStats } from '../record/select.js';
+import { selectLines, type SelectOptions, type SelectStats } from '../hook/filter.js';
 import { segmentKey } from '../hook/event-id.js';
 import type { Logger } from '../telemetry/logger.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { selectLines } from '../../src/record/select.js';
+import { selectLines } from '../../src/hook/filter.js';
 import type { LineBatch } from '../../src/source/types.js';
 
 function batch(lines: string[]): LineBatch {
