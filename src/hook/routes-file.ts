@@ -142,9 +142,17 @@ export function parseRoutes(text: string, path: string, opts: LoadRoutesOptions 
     if (t.match !== undefined) {
       if (!isTable(t.match)) fail([key, 'match'], 'match is a table: [name.match] then "meta.key" = "pattern"');
       matchTable = t.match as Record<string, unknown>;
-      // one key at a time first, so that an error carries that key's own line
-      for (const [k, v] of Object.entries(matchTable)) compileMatch({ [k]: v }, `${path}:${lineOf([key, 'match', k]) ?? '?'}: ${key}.match`);
-      match = compileMatch(matchTable, `${path}: ${key}.match`);
+      // one key at a time, so that an error carries that key's own line
+      const where = `${key}.match`;
+      for (const [k, v] of Object.entries(matchTable)) {
+        try {
+          compileMatch({ [k]: v }, where);
+        } catch (err) {
+          if (!(err instanceof UsageError)) throw err;
+          throw new RoutesFileError(path, lineOf([key, 'match', k]), where, err.message.slice(where.length + 2));
+        }
+      }
+      match = compileMatch(matchTable, where);
     }
     routes.set(key, { key, url, headers, types, match, matchTable, line: lineOf(at) ?? 0 });
   }
