@@ -85,7 +85,7 @@ export function compileHook(cfg: HookInput): Hook {
       keep(view) {
         if (!filter(view) || !match.test(view)) return false;
         const k = keyField.read(view);
-        if (keyField.needsParse && view.record() === null) return false;
+        if (view.invalid !== undefined) return false;
         const r = k === undefined ? undefined : lookup(k);
         if (r?.types) {
           const t = view.type();
@@ -102,8 +102,14 @@ export function compileHook(cfg: HookInput): Hook {
   if (cfg.url === undefined) throw new UsageError(`${where}: url is required (or routes with route_key)`);
   const tpl = urlTemplate(cfg.url, `${where}: url`);
   const needs = FieldSet.of([...own, ...tpl.fields]);
-  const parse = needs.needsParse;
-  const keep = (view: RecordView) => filter(view) && match.test(view) && (!parse || view.record() !== null);
+  // the template's fields are read here too (the view keeps the parse and the queue split), so that
+  // a line found not to be JSON is not kept, rather than kept and then unrouted
+  const reads = tpl.fields.map((n) => fieldDef(n));
+  const keep = (view: RecordView) => {
+    if (!filter(view) || !match.test(view)) return false;
+    for (const f of reads) f.read(view);
+    return view.invalid === undefined;
+  };
   if (!tpl.dynamic) {
     const fixed: Routing = { endpoint: tpl.text.replace(/\{\{/g, '{').replace(/\}\}/g, '}') };
     return { name: cfg.name, needs, keep, route: () => fixed, reroute: () => null };

@@ -107,17 +107,16 @@ export function compileMatch(table: Readonly<Record<string, unknown>> | undefine
   // fields the bytes answer (type) first: a record that fails on them is never parsed
   tests.sort((a, b) => Number(a.field.needsParse) - Number(b.field.needsParse));
   const needs = FieldSet.of(tests.map((t) => t.field.name));
-  // A line that is not JSON reads as all fields missing; it must not pass as "absent" for `!`.
-  const parse = needs.needsParse;
+  // A line found not to be JSON reads as all fields missing: it must not pass as "absent" for `!`.
   if (tests.length === 1) {
     const [{ field, test }] = tests as [(typeof tests)[0]];
-    return { needs, test: (view) => test(field.read(view)) && (!parse || view.record() !== null) };
+    return { needs, test: (view) => test(field.read(view)) && view.invalid === undefined };
   }
   return {
     needs,
     test(view) {
       for (const t of tests) if (!t.test(t.field.read(view))) return false;
-      return !parse || view.record() !== null;
+      return view.invalid === undefined;
     },
   };
 }

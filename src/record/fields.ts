@@ -8,7 +8,6 @@
 // compiled, see FieldDef.caseInsensitive). Header *names* are matched case-insensitively
 // (`headers.subject` finds "Subject"); header values, meta keys and every other value are
 // case-sensitive, as KumoMTA spells them.
-import type { KumoRecord } from './record.js';
 import { RecordView } from './view.js';
 
 export interface FieldDef {
@@ -16,7 +15,11 @@ export interface FieldDef {
   readonly name: string;
   /** values are lower-cased when read, so patterns on them are lower-cased when compiled */
   readonly caseInsensitive: boolean;
-  /** false only for `type`, which the bytes of a compact line answer without a parse */
+  /**
+   * false for the fields the bytes of a compact kumod line answer (src/record/view.ts): `type`, and
+   * `id`, `sender`, `recipient`, `queue`, `site` with what derives from them (tenant, campaign,
+   * domain, routing_domain, sender_domain, recipient_domain). Other lines are parsed for them.
+   */
   readonly needsParse: boolean;
   read(view: RecordView): string | undefined;
 }
@@ -49,38 +52,41 @@ function domainOf(addr: unknown): string | undefined {
 }
 
 /** The first recipient: a record covers several recipients (2025.12+) of one destination queue. */
-function firstRecipient(rec: KumoRecord): unknown {
-  const r = rec.recipient;
+function firstRecipient(v: RecordView): unknown {
+  const r = v.top('recipient');
   return Array.isArray(r) ? r[0] : r;
 }
 
 const lower = (s: string | undefined): string | undefined => s?.toLowerCase();
 
-const def = (name: string, read: (v: RecordView) => string | undefined, caseInsensitive = false): FieldDef =>
-  ({ name, caseInsensitive, needsParse: name !== 'type', read });
+type Read = (v: RecordView) => string | undefined;
+const def = (name: string, read: Read, opts: { ci?: boolean; bytes?: boolean } = {}): FieldDef =>
+  ({ name, caseInsensitive: opts.ci ?? false, needsParse: !(opts.bytes ?? false), read });
 
-/** Record fields read as they are, by their KumoMTA names. */
+/** Record fields read as they are, by their KumoMTA names; the first ones from a compact line's bytes. */
+const LEADING = ['id', 'sender', 'queue', 'site'] as const;
 const DIRECT = [
-  'id', 'sender', 'queue', 'site', 'egress_pool', 'egress_source', 'bounce_classification',
-  'reception_protocol', 'delivery_protocol', 'provider_name', 'nodeid', 'session_id',
+  'egress_pool', 'egress_source', 'bounce_classification', 'reception_protocol', 'delivery_protocol',
+  'provider_name', 'nodeid', 'session_id',
 ] as const;
 
 const FIXED = new Map<string, FieldDef>([
-  ['type', def('type', (v) => v.type())],
-  // A record field of its own wins over the queue, for writers that add one; kumod's JsonLogRecord
-  // has none (checked at KumoMTA main 3ebc1e85), so today these come from the queue name.
-  ['tenant', def('tenant', (v) => scalarText(v.record()?.tenant) ?? v.queue().tenant)],
-  ['campaign', def('campaign', (v) => scalarText(v.record()?.campaign) ?? v.queue().campaign)],
-  ['domain', def('domain', (v) => lower(v.queue().domain), true)],
-  ['routing_domain', def('routing_domain', (v) => lower(v.queue().routing_domain), true)],
-  ['recipient', def('recipient', (v) => { const r = v.record(); return r ? scalarText(firstRecipient(r)) : undefined; })],
-  ['recipient_domain', def('recipient_domain', (v) => { const r = v.record(); return r ? domainOf(firstRecipient(r)) : undefined; }, true)],
-  ['sender_domain', def('sender_domain', (v) => domainOf(v.record()?.sender), true)],
+  ['type', def('type', (v) => v.type(), { bytes: true })],
+  // From the queue name: kumod's JsonLogRecord has no tenant or campaign field of its own (checked
+  // at KumoMTA main 3ebc1e85, 2026-08); `meta.tenant` reads the meta key when the operator logs it.
+  ['tenant', def('tenant', (v) => v.queue().tenant, { bytes: true })],
+  ['campaign', def('campaign', (v) => v.queue().campaign, { bytes: true })],
+  ['domain', def('domain', (v) => lower(v.queue().domain), { ci: true, bytes: true })],
+  ['routing_domain', def('routing_domain', (v) => lower(v.queue().routing_domain), { ci: true, bytes: true })],
+  ['recipient', def('recipient', (v) => scalarText(firstRecipient(v)), { bytes: true })],
+  ['recipient_domain', def('recipient_domain', (v) => domainOf(firstRecipient(v)), { ci: true, bytes: true })],
+  ['sender_domain', def('sender_domain', (v) => domainOf(v.top('sender')), { ci: true, bytes: true })],
   ['response.code', def('response.code', (v) => scalarText(v.record()?.response?.code))],
   ['response.enhanced_code', def('response.enhanced_code', (v) => {
     const e = v.record()?.response?.enhanced_code;
     return e && typeof e === 'object' ? `${e.class}.${e.subject}.${e.detail}` : undefined;
   })],
+  ...LEADING.map((n): [string, FieldDef] => [n, def(n, (v) => scalarText(v.top(n)), { bytes: true })]),
   ...DIRECT.map((n): [string, FieldDef] => [n, def(n, (v) => scalarText(v.record()?.[n]))]),
 ]);
 
@@ -134,7 +140,7 @@ export function fieldDef(name: string): FieldDef {
 export class FieldSet {
   static readonly EMPTY = new FieldSet([]);
   readonly names: readonly string[];
-  /** whether any field needs the record parsed; when not, judging a record never parses it */
+  /** whether any field needs the parse; when not, a compact kumod line is judged from its bytes */
   readonly needsParse: boolean;
 
   private constructor(readonly defs: readonly FieldDef[]) {

@@ -48,6 +48,23 @@ test('a type-only hook judges generated records without one JSON.parse (only Log
   assert.equal(countParses(() => lines.forEach((l) => assert.ok(all.keep(viewOf(l))))), 0);
 });
 
+test('hooks that template or route by tenant read it from the bytes of compact records: no JSON.parse but for LogRecord suspects', () => {
+  const lines = generated(3000, 12).map(line);
+  const suspects = lines.filter((l) => l.includes('LogRecord"')).length;
+  withRoutes('[acme]\nurl = "https://acme.example/k"\n[globex]\nurl = "https://globex.example/k"\n', (table) => {
+    const hooks = [compileHook({ name: 'u', url: 'https://h.example/{tenant}/{domain}' }), compileHook({ name: 'r', routes: table, routeKey: 'tenant' })];
+    let routed = 0;
+    const parses = countParses(() => {
+      for (const l of lines) {
+        const v = viewOf(l);
+        for (const h of hooks) if (h.keep(v) && 'endpoint' in h.route(v)) routed++;
+      }
+    });
+    assert.ok(routed > 1000);
+    assert.equal(parses, suspects);
+  });
+});
+
 test('a type-only hook keeps a compact line by its type even when the rest is not JSON, as --types always did', () => {
   const hook = compileHook({ name: 'h', url: 'https://h.example/k', types: ['Bounce'] });
   const v = viewOf('{"type":"Bounce","id":"1", this is not JSON}\n');
