@@ -3,7 +3,7 @@
 // that is not a JSON object is not kept (the caller sees `view.invalid`, counts it and logs it).
 // `selectLines` applies the same filter to a run of lines (cat, the enqueuer) with one native
 // search per run for LogRecord suspects and a --types test that makes no string.
-import { matchType, occurrences, typeNeedles } from '../record/classify.js';
+import { compactTypeEnd, matchType, occurrences, typeNeedles } from '../record/classify.js';
 import { RecordView } from '../record/view.js';
 
 export interface SelectOptions {
@@ -106,6 +106,10 @@ export function selectLines<B extends LineRun>(batch: B, opts: SelectOptions, st
         stats.filtered++;
         continue;
       }
+    } else if (!opts.types && !timed && !suspect && compactTypeEnd(buf, s, e) !== -1) {
+      // no type or time filter (cat, most tails): a compact line that is no LogRecord is kept as it is
+      keep.push(i);
+      continue;
     }
     const view = new RecordView(buf, s, e);
     if (filter(view, suspect)) keep.push(i);
