@@ -82,9 +82,9 @@ export class RouteTable {
     return this.routes.keys();
   }
 
-  /** The fields the routes' own match tables read. */
+  /** The fields the routes' own types and match tables read. */
   get needs(): FieldSet {
-    return (this.fieldsNeeded ??= FieldSet.union([...this.routes.values()].map((r) => r.match.needs)));
+    return (this.fieldsNeeded ??= FieldSet.union([...this.routes.values()].map((r) => (r.types ? FieldSet.union([FieldSet.of(['type']), r.match.needs]) : r.match.needs))));
   }
 
   /** Re-reads the file now. True when the table changed; a failure is reported and keeps the old one. */

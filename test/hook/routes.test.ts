@@ -160,8 +160,8 @@ test('a bad routes file at start-up throws', () => {
 test('needs holds the fields of the routes’ match tables, and follows a reload', async () => {
   await withTable(route('a', 'https://a.example/k', '[a.match]\n"meta.x" = "1"\n'), { pollMs: 0, watch: false }, async (f) => {
     assert.deepEqual(f.table.needs.names, ['meta.x']);
-    writeFileSync(f.path, route('a', 'https://a.example/k', '[a.match]\n"headers.subject" = "*"\n'));
+    writeFileSync(f.path, route('a', 'https://a.example/k', 'types = ["Bounce"]\n[a.match]\n"headers.subject" = "*"\n'));
     f.table.reload();
-    assert.deepEqual(f.table.needs.names, ['headers.subject']);
+    assert.deepEqual(f.table.needs.names, ['type', 'headers.subject']);
   });
 });
