@@ -7,7 +7,7 @@ import { resolveTargets, type Target } from '../source/discovery.js';
 import { Tailer, type SourceCounters } from '../source/tailer.js';
 import type { UnreadableInput } from '../source/unreadable.js';
 import type { LineBatch } from '../source/types.js';
-import { selectLines, type SelectOptions, type SelectStats } from '../record/select.js';
+import { selectLines, type SelectOptions, type SelectStats } from '../hook/filter.js';
 import type { Logger } from '../telemetry/logger.js';
 import { errnoCode } from '../util/errors.js';
 

@@ -11,18 +11,20 @@ import type { LineBatch, SegmentRef } from '../source/types.js';
 import type { ChunkInput } from '../spool/types.js';
 import { segmentKey } from '../hook/event-id.js';
 
-/** What the fan-out needs of one hook. */
-export interface FanOutHook {
-  readonly name: string;
-  /** records per chunk */
-  readonly chunkRecords: number;
-  /** body bytes per chunk (array bodies add a comma per record and two brackets) */
-  readonly chunkBytes: number;
+/** What the fan-out needs of the hooks. */
+export interface FanOutHooks {
+  readonly hooks: readonly {
+    readonly name: string;
+    /** records per chunk */
+    readonly chunkRecords: number;
+    /** body bytes per chunk (array bodies add a comma per record and two brackets) */
+    readonly chunkBytes: number;
+  }[];
   /**
-   * The lines of `batch` this hook takes, ascending, each with its endpoint ('' for the hook's
-   * own url). Lines it does not take are counted by the hook itself (filtered, unrouted, invalid).
+   * Per hook, the lines of `batch` it takes, ascending, each with its endpoint ('' for the
+   * hook's own url; null: all ''). Lines a hook does not take are counted by the selector.
    */
-  select(batch: LineBatch): { lines: readonly number[]; endpoints: readonly string[] | null };
+  select(batch: LineBatch): { lines: readonly number[]; endpoints: readonly string[] | null }[];
 }
 
 /** Where a queue's records go: the spool's queue id for a hook and endpoint. */
@@ -59,11 +61,14 @@ export class FanOut {
   /** per batch: arena offset of each kept line, -1 for lines no hook keeps */
   private at = new Int32Array(1024);
 
+  private readonly hooks: FanOutHooks['hooks'];
+
   constructor(
-    private readonly hooks: readonly FanOutHook[],
+    private readonly selector: FanOutHooks,
     private readonly queueIdOf: QueueIdOf,
   ) {
-    this.queued = hooks.map(() => 0);
+    this.hooks = selector.hooks;
+    this.queued = this.hooks.map(() => 0);
   }
 
   /** Records in chunks not yet taken. */
@@ -74,7 +79,7 @@ export class FanOut {
   /** Takes a batch: every hook's records go into its open chunks. */
   add(batch: LineBatch): void {
     this.dirty = true;
-    const picks = this.hooks.map((h) => h.select(batch));
+    const picks = this.selector.select(batch);
     const { buf, bounds, count, segment } = batch;
     // Which lines any hook keeps, and how many bytes they need.
     if (this.at.length < count + 1) this.at = new Int32Array(count + 1);

@@ -1,7 +1,5 @@
 // What the tail pipeline needs of each hook, and the hooks the command line and the config file
-// describe, built: selection (record/select.ts, hook routing), delivery options, and a sink per
-// endpoint. The HTTP sink is the only kind so far.
-import type { SelectOptions } from '../record/select.js';
+// describe, built: selection (hook-select.ts), delivery options, and a sink per endpoint.
 import type { EndpointDelivery } from '../deliver/hook-dispatch.js';
 import type { Sink } from '../deliver/sink.js';
 import type { BatchFormat } from '../deliver/batch-body.js';
@@ -10,19 +8,14 @@ import type { HeaderItem } from '../sinks/http/headers.js';
 import type { PolicyOverrides } from '../sinks/http/policy.js';
 import { redactUrl, type Logger } from '../telemetry/logger.js';
 import type { Clock } from '../util/clock.js';
-import type { RouteResult } from './hook-select.js';
+import type { RouteResult, SelectedHook } from './hook-select.js';
 
 export interface HookRuntime {
   /** unique; names the hook's queues for good */
   name: string;
   /** for logs: where it delivers, secrets masked */
   describe: string;
-  select: {
-    selection: SelectOptions;
-    chunkRecords: number;
-    chunkBytes: number;
-    route?: (buf: Buffer, start: number, end: number) => RouteResult;
-  };
+  select: Omit<SelectedHook, 'name'>;
   delivery: Omit<EndpointDelivery, 'clock' | 'logger' | 'random'>;
   /** the sink of an endpoint: '' is the hook's own url */
   sinkFor(endpoint: string): Sink;
@@ -58,7 +51,7 @@ export function httpHook(o: HttpHookOptions): HookRuntime {
     name: o.name,
     describe: o.name === 'default' ? redactUrl(o.url) : `${o.name} (${redactUrl(o.url)})`,
     select: {
-      selection: { ...(o.types ? { types: o.types } : {}), excludeLogRecord: !o.includeLogRecord },
+      plain: { ...(o.types ? { types: o.types } : {}), excludeLogRecord: !o.includeLogRecord },
       chunkRecords: Math.max(o.batchSize, 100),
       chunkBytes: o.maxBatchBytes,
       ...(o.route ? { route: o.route } : {}),

@@ -3,7 +3,7 @@
 import type { Tailer } from '../source/tailer.js';
 import type { Spool } from '../spool/spool.js';
 import type { HookDispatch } from '../deliver/hook-dispatch.js';
-import type { HookSelect } from './hook-select.js';
+import type { HookCounts } from './hook-select.js';
 import type { Gate } from './gate.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Clock } from '../util/clock.js';
@@ -13,7 +13,7 @@ import { errorMessage } from '../util/errors.js';
 export interface ReportedHook {
   name: string;
   describe: string;
-  select: HookSelect;
+  counts: HookCounts;
   dispatch: HookDispatch;
   /** records queued for it by this run */
   queued(): number;
@@ -94,7 +94,7 @@ export class Reporter {
 
   private hookInfo(h: ReportedHook): HookRuntimeInfo {
     const t = h.dispatch.totals();
-    const c = h.select.counts;
+    const c = h.counts;
     const eps = h.dispatch.endpointStats();
     const backlog = new Map(this.p.spool.queues().filter((q) => q.hook === h.name).map((q) => [q.id, q.records]));
     const listed = eps

@@ -8,7 +8,7 @@ import { Spool } from '../spool/spool.js';
 import { HookDispatch } from '../deliver/hook-dispatch.js';
 import { FanOut } from './fan-out.js';
 import { Committer } from './committer.js';
-import { HookSelect } from './hook-select.js';
+import { HookSet } from './hook-select.js';
 import type { HookRuntime } from './hooks.js';
 import { Gate } from './gate.js';
 import { Reporter, type ReportedHook } from './reporter.js';
@@ -59,7 +59,6 @@ const OUTCOME_FLUSH_MS = 100;
 
 interface LiveHook {
   rt: HookRuntime;
-  select: HookSelect;
   dispatch: HookDispatch;
 }
 
@@ -71,9 +70,9 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
   const spool = Spool.open({ stateDir: o.stateDir, clock: o.clock, memoryWindowRecords: WINDOW_RECORDS, memoryWindowBytes: WINDOW_BYTES });
   let flushTimer: NodeJS.Timeout | null = null;
   try {
-    const hooks: LiveHook[] = o.hooks.map((rt, i) => ({
+    const hookSet = new HookSet(o.hooks.map((rt) => ({ ...rt.select, name: rt.name })), log);
+    const hooks: LiveHook[] = o.hooks.map((rt) => ({
       rt,
-      select: new HookSelect({ ...rt.select, name: rt.name, logger: log, reportInvalid: i === 0 }),
       dispatch: new HookDispatch({
         hook: rt.name,
         delivery: { ...rt.delivery, clock: o.clock, logger: log, ...(o.random ? { random: o.random } : {}) },
@@ -94,7 +93,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       if (q.records > 0) h.dispatch.ensure(q.id, q.endpoint);
     }
     const fanOut = new FanOut(
-      hooks.map((h) => h.select),
+      hookSet,
       (hook, endpoint) => {
         const id = spool.queueId(hook, endpoint);
         if (!queueOwner.has(id)) queueOwner.set(id, { hook: byName.get(hook)!, endpoint });
@@ -142,7 +141,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       },
       onIdle: () => void committer.commit(),
     });
-    const reported: ReportedHook[] = hooks.map((h) => ({ name: h.rt.name, describe: h.rt.describe, select: h.select, dispatch: h.dispatch, queued: () => fanOut.queued[hooks.indexOf(h)]! }));
+    const reported: ReportedHook[] = hooks.map((h, i) => ({ name: h.rt.name, describe: h.rt.describe, counts: hookSet.counts[i]!, dispatch: h.dispatch, queued: () => fanOut.queued[i]! }));
     const reporter = new Reporter({ stateDir: o.stateDir, once: o.once, version: o.version, intervalMs: o.summaryIntervalMs, logger: log, clock: o.clock, tailer, hooks: reported, spool, gate });
     const openToOthers = makePrivate(o.stateDir); // null once open-state made it private
     if (openToOthers) log.warn(openToOthers);

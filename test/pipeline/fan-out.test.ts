@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FanOut } from '../../src/pipeline/fan-out.js';
-import { HookSelect, type RouteResult } from '../../src/pipeline/hook-select.js';
+import { HookSet, type RouteResult } from '../../src/pipeline/hook-select.js';
 import type { LineBatch, SegmentRef } from '../../src/source/types.js';
-import type { SelectOptions } from '../../src/record/select.js';
+import type { SelectOptions } from '../../src/hook/filter.js';
 import { recordBytes, type ChunkInput } from '../../src/spool/types.js';
 import { shareRegions } from '../../src/spool/body-store.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
@@ -37,21 +37,20 @@ interface HookDef {
 }
 
 function make(defs: HookDef[]) {
-  const hooks = defs.map(
-    (d, i) =>
-      new HookSelect({
-        name: d.name,
-        selection: d.selection ?? {},
-        chunkRecords: d.chunkRecords ?? 3,
-        chunkBytes: d.chunkBytes ?? 1 << 20,
-        ...(d.route ? { route: d.route } : {}),
-        logger: silentLogger,
-        reportInvalid: i === 0,
-      }),
+  const set = new HookSet(
+    defs.map((d) => ({
+      name: d.name,
+      plain: d.selection ?? {},
+      chunkRecords: d.chunkRecords ?? 3,
+      chunkBytes: d.chunkBytes ?? 1 << 20,
+      ...(d.route ? { route: d.route } : {}),
+    })),
+    silentLogger,
   );
+  const hooks = set.counts.map((counts) => ({ counts }));
   const ids = new Map<string, number>();
   const owner = new Map<number, string>();
-  const f = new FanOut(hooks, (hook, endpoint) => {
+  const f = new FanOut(set, (hook, endpoint) => {
     const key = `${hook} ${endpoint}`;
     if (!ids.has(key)) {
       ids.set(key, ids.size + 1);

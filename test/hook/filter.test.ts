@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { selectLines } from '../../src/record/select.js';
+import { compileFilter, filterRecord, selectLines } from '../../src/hook/filter.js';
 import type { LineBatch } from '../../src/source/types.js';
 
 function batch(lines: string[]): LineBatch {
@@ -51,4 +51,22 @@ test("KumoMTA's own LogRecord bookkeeping is dropped, and only that", () => {
 test('--since and --until keep records by their timestamp (since inclusive, until exclusive)', () => {
   const keep = selectLines(batch([L.del, L.bounce, L.recv, L.hook]), { sinceS: 200, untilS: 400 }, { invalid: 0, filtered: 0 }, () => assert.fail());
   assert.deepEqual(keep, [1, 2]);
+});
+
+test('one record at a time: the verdicts of filterRecord over (buf, start, end) are those of selectLines', () => {
+  const lines = [L.del, L.garbage, L.bounce, L.hook, L.nested, L.spaced, L.recv];
+  const b = batch(lines);
+  for (const opts of [{}, { types: new Set(['Bounce', 'Delivery']) }, { excludeLogRecord: true }, { sinceS: 300, excludeLogRecord: true }]) {
+    const keep = selectLines(b, opts, { invalid: 0, filtered: 0 }, () => {});
+    const f = compileFilter(opts);
+    const verdicts = lines.map((_, i) => filterRecord(b.buf, b.bounds[i]!, b.bounds[i + 1]!, f));
+    assert.deepEqual(verdicts.flatMap((v, i) => (v === 'keep' ? [i] : [])), keep, JSON.stringify(opts));
+    assert.match((verdicts[1] as { invalid: string }).invalid, /^not JSON/);
+  }
+});
+
+test('selectLines takes any run of lines in a buffer, not only a decode batch', () => {
+  const buf = Buffer.from(L.del + L.bounce);
+  const run = { buf, bounds: [0, Buffer.byteLength(L.del), buf.length], count: 2 };
+  assert.deepEqual(selectLines(run, { types: new Set(['Bounce']) }, { invalid: 0, filtered: 0 }, () => assert.fail()), [1]);
 });
