@@ -21,5 +21,5 @@ export function fieldNameProblem(name: string): string | null {
     return HEADER_NAME.test(h) ? null : `'${name}': '${h}' is not a header name`;
   }
   const hint = didYouMean(name, [...FIELD_NAMES, 'meta.<key>', 'headers.<name>']);
-  return `unknown field '${name}'${hint} (known: ${FIELD_NAMES.join(', ')}, meta.<key>, headers.<name>)`;
+  return `unknown field '${name}'${hint || ` (known: ${FIELD_NAMES.join(', ')}, meta.<key>, headers.<name>)`}`;
 }

@@ -97,7 +97,7 @@ export function validateConfigData(data: unknown, o: ValidateOptions): { config:
   const m = 'metrics' in tables ? parseTable(tables.metrics, metricsShape, ['metrics'], problems, unknownIn(Object.keys(metricsShape))) : {};
   const ov = o.overrides ?? {};
   const sourceHas = isTable(tables.source) && 'log_dirs' in tables.source;
-  if (!sourceHas && !ov.logDirs) problems.push({ path: 'source' in tables ? ['source'] : [], message: 'no log directory: set [source] log_dirs = ["/var/log/kumomta"] (or give DIR to tail)' });
+  if (!sourceHas && !ov.logDirs) problems.push({ path: ['source', 'log_dirs'], message: 'missing: no log directory (set log_dirs = ["/var/log/kumomta"] in [source], or give DIR to tail)' });
   const hooks = validateHooks(tables.hook, 'hook' in tables, o, problems);
   if (problems.length > 0) return { config: null, problems };
 
