@@ -14,7 +14,7 @@ export function checkCommand(ctx: CommandContext): Command {
     .addOption(new Option('--config <file>', `the file to check (default ${DEFAULT_CONFIG_FILE})`).env('LOGHOOK_CONFIG'))
     .option('--json', 'print the resolved configuration as JSON (the typed Config tail runs with)', false)
     .action((f: { config?: string; json: boolean }) => {
-      const file = f.config ?? defaultConfigFile(process.env);
+      const file = f.config || defaultConfigFile(process.env);
       if (file === null) throw new UsageError(`no config file: give --config FILE (or set LOGHOOK_CONFIG), or create ${process.env.LOGHOOK_DEFAULT_CONFIG || DEFAULT_CONFIG_FILE}`);
       const loaded = loadConfigFile(file, { env: process.env });
       const shown = maskConfig(loaded.config, loaded.secrets);

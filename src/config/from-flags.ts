@@ -63,7 +63,7 @@ export type FlagSource = (key: keyof TailFlags) => 'cli' | 'env' | undefined;
 
 /** `tail`'s Config, from the flags alone or from a config file with the flags over it. */
 export function tailConfig(dirs: string[], f: TailFlags, source: FlagSource, env: NodeJS.ProcessEnv): LoadedConfig {
-  const file = f.config ?? (dirs.length > 0 && f.url ? null : defaultConfigFile(env));
+  const file = f.config || (dirs.length > 0 && f.url ? null : defaultConfigFile(env));
   if (file === null) return { config: configFromFlags(dirs, f, env), file: null, secrets: new Set() };
   const given = (Object.keys(HOOK_FLAGS) as (keyof TailFlags)[]).filter((k) => source(k) !== undefined);
   const named = given.map((k) => {
