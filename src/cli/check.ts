@@ -7,6 +7,7 @@ import { maskConfig } from '../config/mask.js';
 import { configToToml } from '../config/print.js';
 import { UsageError } from '../util/errors.js';
 import type { CommandContext } from './context.js';
+import { notRunnableYet } from './tail-config.js';
 
 export function checkCommand(ctx: CommandContext): Command {
   return new Command('check')
@@ -19,10 +20,14 @@ export function checkCommand(ctx: CommandContext): Command {
       const loaded = loadConfigFile(file, { env: process.env });
       const shown = maskConfig(loaded.config, loaded.secrets);
       const hooks = shown.hooks.length;
+      // valid, but this release's tail refuses it: say so now rather than at the restart
+      const notYet = notRunnableYet(loaded.config, loaded.file);
       ctx.stdout.write(
         f.json
           ? JSON.stringify({ file: loaded.file, config: shown }, null, 2) + '\n'
-          : `# ${loaded.file}: valid, ${hooks} hook${hooks === 1 ? '' : 's'}; resolved with every default, secrets masked (***)\n${configToToml(shown)}`,
+          : `# ${loaded.file}: valid, ${hooks} hook${hooks === 1 ? '' : 's'}; resolved with every default, secrets masked (***)\n` +
+              (notYet ? `# note: tail does not run it yet: ${notYet.slice(`${loaded.file}: `.length)}\n` : '') +
+              configToToml(shown),
       );
     });
 }

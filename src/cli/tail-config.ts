@@ -11,16 +11,9 @@ import type { TailOptions } from '../pipeline/tail.js';
 export type ConfigTailOptions = Omit<TailOptions, 'once' | 'logger' | 'clock' | 'random' | 'signal' | 'version'>;
 
 export function tailOptionsOf(config: Config, file: string | null): ConfigTailOptions {
-  const from = file ?? 'the command line';
-  if (config.hooks.length > 1) {
-    throw new UsageError(`${from}: ${config.hooks.length} hooks (${config.hooks.map((h) => h.name).join(', ')}): running more than one hook is not implemented yet; keep one [[hook]] for now`);
-  }
-  const hook = config.hooks[0]!;
-  if (hook.kind !== 'http') throw new UsageError(`${from}: hook '${hook.name}': kind "${hook.kind}" is not implemented yet by tail`);
-  const notYet = unsupported(config, hook);
-  if (notYet.length > 0) {
-    throw new UsageError(`${from}: hook '${hook.name}': ${notYet.join(', ')} ${notYet.length > 1 ? 'are' : 'is'} validated but not implemented yet by tail; leave ${notYet.length > 1 ? 'them' : 'it'} out for now`);
-  }
+  const why = notRunnableYet(config, file);
+  if (why !== null) throw new UsageError(why);
+  const hook = config.hooks[0] as HttpHookConfig;
   const q = config.maxQueue;
   return {
     paths: config.source.logDirs,
@@ -46,6 +39,19 @@ export function tailOptionsOf(config: Config, file: string | null): ConfigTailOp
     ...(config.source.pattern !== undefined ? { pattern: globToRegExp(config.source.pattern) } : {}),
     ...(config.source.pollMs !== undefined ? { pollMs: config.source.pollMs } : {}),
   };
+}
+
+/** Why this release's tail cannot run a valid config yet, or null when it can. */
+export function notRunnableYet(config: Config, file: string | null): string | null {
+  const from = file ?? 'the command line';
+  if (config.hooks.length > 1) {
+    return `${from}: ${config.hooks.length} hooks (${config.hooks.map((h) => h.name).join(', ')}): running more than one hook is not implemented yet; keep one [[hook]] for now`;
+  }
+  const hook = config.hooks[0]!;
+  if (hook.kind !== 'http') return `${from}: hook '${hook.name}': kind "${hook.kind}" is not implemented yet by tail`;
+  const notYet = unsupported(config, hook);
+  if (notYet.length === 0) return null;
+  return `${from}: hook '${hook.name}': ${notYet.join(', ')} ${notYet.length > 1 ? 'are' : 'is'} validated but not implemented yet by tail; leave ${notYet.length > 1 ? 'them' : 'it'} out for now`;
 }
 
 /** The file keys set to something today's runtime does not do. */

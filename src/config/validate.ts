@@ -60,6 +60,13 @@ function sourceShape(ctx: SchemaContext) {
 }
 const metricsShape = { listen: f.listen };
 
+/** The keys of the file outside [[hook]] (HOOK_KEYS has the hook's), e.g. for the docs test. */
+export const FILE_KEYS = {
+  top: Object.keys(topShape({ baseDir: '/' })),
+  source: Object.keys(sourceShape({ baseDir: '/' })),
+  metrics: Object.keys(metricsShape),
+};
+
 type Shape = Record<string, z.ZodType<unknown, unknown>>;
 type Values = Partial<Record<string, unknown>>;
 
