@@ -75,6 +75,7 @@ Exit codes of --once: 0 everything read was delivered; 10 records remain queued 
     const { config, file } = tailConfig(dirs, f, source, process.env);
     const logger = createLogger({ ...(config.logFormat ? { format: config.logFormat } : {}), level: config.logLevel });
     if (file === null) warnSecretsOnCommandLine(logger);
+    else logger.info(`configuration from ${file}`);
     const options = tailOptionsOf(config, file);
     const { runTail } = await import('../pipeline/tail.js');
     const r = await runTail({ ...options, once: f.once, logger, clock: ctx.clock, signal: ctx.signal, version: ctx.version });

@@ -12,7 +12,7 @@ import { defaultStateDir } from './state-dir.js';
 import { parseCount, parseSize } from './units.js';
 import { FLAGS_HOOK_NAME } from './defaults.js';
 import { buildHook } from './hook-schema.js';
-import { url as urlField } from './fields.js';
+import { url as urlField } from './hook-fields.js';
 import { defaultConfigFile, loadConfigFile, type LoadedConfig } from './load.js';
 import type { Overrides } from './validate.js';
 import type { Config } from './schema.js';

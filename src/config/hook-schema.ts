@@ -1,6 +1,7 @@
 // One [[hook]] table: its keys by kind (KumoMTA's names), each key's zod schema, and the rules
 // between keys (required per kind, pairs, exclusions). buildHook() applies HOOK_DEFAULTS.
 import * as f from './fields.js';
+import * as hf from './hook-fields.js';
 import { HOOK_DEFAULTS } from './defaults.js';
 import type { AmqpHookConfig, BodyConfig, HookBase, HookConfig, HookKind, HttpHookConfig, NatsHookConfig, TlsConfig } from './schema.js';
 import type { KeyPath } from './problems.js';
@@ -14,11 +15,11 @@ export const HOOK_KINDS = ['http', 'amqp', 'nats'] as const;
 
 function commonShape(ctx: SchemaContext) {
   return {
-    name: f.hookName,
+    name: hf.hookName,
     kind: f.oneOf(HOOK_KINDS),
-    types: f.recordTypes,
+    types: hf.recordTypes,
     include_log_record: f.bool,
-    match: f.matchTable,
+    match: hf.matchTable,
     batch_size: f.count(1),
     min_batch_size: f.count(1),
     max_batch_latency: f.duration,
@@ -32,8 +33,8 @@ function commonShape(ctx: SchemaContext) {
     max_message_rate: f.rate,
     body: f.oneOf(['raw', 'fields', 'template'] as const),
     fields: f.list(f.text, 'a list of field names'),
-    rename: f.stringTable,
-    add: f.stringTable,
+    rename: hf.stringTable,
+    add: hf.stringTable,
     template: f.str,
     template_file: f.readableFile(ctx.baseDir),
     ca_file: f.readableFile(ctx.baseDir),
@@ -49,22 +50,22 @@ function commonShape(ctx: SchemaContext) {
 
 function httpShape(ctx: SchemaContext) {
   return {
-    url: f.url(['http', 'https'], true),
+    url: hf.url(['http', 'https'], true),
     routes: f.pathIn(ctx.baseDir),
-    route_key: f.template,
-    default_url: f.url(['http', 'https'], false),
-    headers: f.headerTable,
-    retry_on: f.statuses,
-    final_on: f.statuses,
+    route_key: hf.template,
+    default_url: hf.url(['http', 'https'], false),
+    headers: hf.headerTable,
+    retry_on: hf.statuses,
+    final_on: hf.statuses,
     method: f.oneOf(['POST', 'PUT'] as const),
     compression: f.oneOf(['none', 'gzip', 'zstd'] as const),
-    signing_secret: f.signingSecrets,
+    signing_secret: hf.signingSecrets,
     signature_header: f.str,
-    signature_format: f.signatureFormat,
+    signature_format: hf.signatureFormat,
     bearer_token: f.str,
     basic_user: f.str,
     basic_password: f.str,
-    proxy: f.url(['http', 'https'], false),
+    proxy: hf.url(['http', 'https'], false),
     max_request_rate: f.rate,
     max_connection_rate: f.rate,
     max_deliveries_per_connection: f.count(1),
@@ -72,22 +73,22 @@ function httpShape(ctx: SchemaContext) {
 }
 
 const amqpShape = {
-  url: f.url(['amqp', 'amqps'], false),
+  url: hf.url(['amqp', 'amqps'], false),
   exchange: f.field((v) => (typeof v === 'string' ? v : f.text(v))),
-  routing_key: f.field((v) => (v === '' ? '' : f.templateText(v))),
+  routing_key: f.field((v) => (v === '' ? '' : hf.templateText(v))),
   mandatory: f.bool,
 };
 
 function natsShape(ctx: SchemaContext) {
   return {
-    servers: f.list(f.natsServer, 'a list of servers, e.g. ["nats://127.0.0.1:4222"]'),
-    subject: f.template,
+    servers: f.list(hf.natsServer, 'a list of servers, e.g. ["nats://127.0.0.1:4222"]'),
+    subject: hf.template,
     token: f.str,
     user: f.str,
     password: f.str,
     nkey_seed: f.field((v) => {
       // a user seed: never echoed
-      if (typeof v !== 'string' || !/^SU[A-Z2-7]{50,}$/.test(v)) throw new Error('is not an NKey user seed (it starts with SU)');
+      if (typeof v !== 'string' || !/^SU[A-Z2-7]{50,}$/.test(v)) throw new Error('not an NKey user seed (one starts with SU)');
       return v;
     }),
     creds_file: f.readableFile(ctx.baseDir),

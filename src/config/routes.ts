@@ -9,11 +9,12 @@
 //   [acme.match]
 //   egress_pool = "acme-*"
 import * as f from './fields.js';
+import * as hf from './hook-fields.js';
 import { didYouMean } from './problems.js';
 import { isTable, parseTable, type PathProblem } from './validate.js';
 import type { HeaderItem } from '../sinks/http/headers.js';
 import type { RecordType } from '../record/record.js';
-import type { MatchRule } from './fields.js';
+import type { MatchRule } from './hook-fields.js';
 
 export interface Route {
   url: string;
@@ -25,10 +26,10 @@ export interface Route {
 }
 
 const routeShape = {
-  url: f.url(['http', 'https'], true),
-  headers: f.headerTable,
-  types: f.recordTypes,
-  match: f.matchTable,
+  url: hf.url(['http', 'https'], true),
+  headers: hf.headerTable,
+  types: hf.recordTypes,
+  match: hf.matchTable,
 };
 const ROUTE_KEYS = Object.keys(routeShape);
 

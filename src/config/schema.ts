@@ -7,7 +7,8 @@ import type { HeaderItem } from '../sinks/http/headers.js';
 import type { StatusRange } from '../sinks/http/policy.js';
 import type { RecordType } from '../record/record.js';
 import type { LogFormat, LogLevel } from '../telemetry/logger.js';
-import type { MatchRule, StartAt } from './fields.js';
+import type { StartAt } from './fields.js';
+import type { MatchRule } from './hook-fields.js';
 
 export type { MatchRule, StartAt };
 

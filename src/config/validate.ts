@@ -133,6 +133,10 @@ function validateHooks(raw: unknown, given: boolean, o: ValidateOptions, problem
     problems.push({ path: [], message: 'no [[hook]]: add at least one (a name and a url)' });
     return [];
   }
+  if (Array.isArray(raw) && raw.length === 0) {
+    problems.push({ path: ['hook'], message: 'no [[hook]]: add at least one (a name and a url)' });
+    return [];
+  }
   if (!Array.isArray(raw)) {
     problems.push({ path: ['hook'], message: 'hook is a list of tables: write [[hook]] (double brackets) for each hook' });
     return [];

@@ -157,7 +157,7 @@ test('a bad URL is named without echoing it; a wrong scheme says which are expec
   const p = oneProblem(`[source]\nlog_dirs = ["/l"]\n[[hook]]\nname = "e"\nurl = "https://user:hunter2@exa mple.com/"\n`);
   assert.equal(p.line, 5);
   assert.equal(p.where, "hook 'e': url");
-  assert.match(p.message, /is not a valid URL/);
+  assert.match(p.message, /not a valid URL \(expected e\.g\. https:\/\/host\/path\)/);
   assert.doesNotMatch(p.message, /hunter2/);
   assert.match(oneProblem(`[source]\nlog_dirs = ["/l"]\n[[hook]]\nname = "e"\nurl = "ftp://h/"\n`).message, /must start with http:\/\/ or https:\/\//);
 });
@@ -294,7 +294,7 @@ body = "fields"\nfields = ["type", "recipient"]\nrename = { recipient = "to" }\n
     assert.deepEqual(h.body, { mode: 'fields', fields: ['type', 'recipient'], rename: { recipient: 'to' }, add: {} });
     assert.deepEqual([h.method, h.compression], ['PUT', 'gzip']);
   });
-  assert.match(oneProblem(`${BASE}signing_secret = "not-a-secret"\n`).message, /is not of the form whsec_<base64>/);
+  assert.match(oneProblem(`${BASE}signing_secret = "not-a-secret"\n`).message, /not of the form whsec_<base64>/);
   assert.doesNotMatch(oneProblem(`${BASE}signing_secret = "not-a-secret"\n`).message, /not-a-secret/);
   assert.match(oneProblem(`${BASE}max_message_rate = 100\n`).message, /expected a rate like "100\/s"/);
   assert.match(oneProblem(`${BASE}fields = ["type"]\n`).message, /fields is only used with body = "fields"/);
@@ -361,6 +361,7 @@ test('not valid TOML names the line; an unreadable config file is an input error
 test('no [[hook]], or [hook] written as a single table, is a problem', () => {
   assert.match(oneProblem(`[source]\nlog_dirs = ["/l"]\n`).message, /no \[\[hook\]\]: add at least one/);
   assert.match(oneProblem(`[source]\nlog_dirs = ["/l"]\n[hook]\nname = "e"\n`).message, /write \[\[hook\]\] \(double brackets\)/);
+  assert.match(oneProblem(`hook = []\n[source]\nlog_dirs = ["/l"]\n`).message, /no \[\[hook\]\]/);
 });
 
 test('flags given over the file win for the top-level values; DIR replaces log_dirs', () => {
