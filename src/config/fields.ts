@@ -1,6 +1,7 @@
-// The generic value types of the config file as zod schemas (hook-fields.ts has the hook's own): each accepts what TOML gives (a string, a
-// number, a boolean, an array, a table) and outputs the typed value in Config's units, or adds
-// an issue whose message says what was expected. The key and the line are added by load.ts.
+// The generic value types of the config file as zod schemas (hook-fields.ts has the hook's own).
+// Each accepts what TOML gives (a string, a number, a boolean, an array, a table) and outputs the
+// typed value in Config's units, or adds an issue whose message says what was expected. The key
+// and the line are added by load.ts. This is the only file that builds zod schemas.
 //
 // Durations in the file always carry a unit ("30s", "250ms"): a bare number is refused, because
 // `timeout = 30` reads as seconds to some and as milliseconds to others (the flags, for
@@ -9,7 +10,7 @@ import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod';
 import { parseCount, parseDuration, parseSize } from './units.js';
-import { errnoCode, errorMessage } from '../util/errors.js';
+import { UsageError, errnoCode, errorMessage } from '../util/errors.js';
 
 /** Thrown by a value parser; becomes one issue at the value's key. */
 export class Bad extends Error {}
@@ -20,7 +21,9 @@ export function field<T>(parse: (v: unknown) => T): z.ZodType<T, unknown> {
     try {
       return parse(v);
     } catch (err) {
-      ctx.issues.push({ code: 'custom', message: cleanUnitMessage(errorMessage(err)), input: v });
+      // a bug is not a problem of the file: only the parsers' own errors become issues
+      if (!(err instanceof Bad || err instanceof UsageError)) throw err;
+      ctx.issues.push({ code: 'custom', message: cleanUnitMessage(err.message), input: v });
       return z.NEVER;
     }
   });
@@ -106,7 +109,8 @@ export function list<T>(item: (v: unknown) => T, what: string): z.ZodType<T[], u
       try {
         return item(x);
       } catch (err) {
-        throw new Bad(`item ${i + 1}: ${cleanUnitMessage(errorMessage(err))}`);
+        if (!(err instanceof Bad || err instanceof UsageError)) throw err;
+        throw new Bad(`item ${i + 1}: ${cleanUnitMessage(err.message)}`);
       }
     });
   });

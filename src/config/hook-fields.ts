@@ -4,7 +4,7 @@
 import { parseStatusList, type StatusRange } from '../sinks/http/policy.js';
 import { parseHeaderOption, type HeaderItem } from '../sinks/http/headers.js';
 import { RECORD_TYPES, isKnownType, type RecordType } from '../record/record.js';
-import { errorMessage } from '../util/errors.js';
+import { UsageError, errorMessage } from '../util/errors.js';
 import { fieldNameProblem } from './field-names.js';
 import { fillTemplate, parseTemplate } from './template-syntax.js';
 import { Bad, describe, field, oneOrMany, text, want } from './fields.js';
@@ -82,6 +82,7 @@ export const headerTable = field((v): HeaderItem[] => {
     try {
       return parseHeaderOption(`${name}: ${value}`, 'header');
     } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
       // headers.ts words it for --header ('Name: value'); the file writes a table entry
       throw new Bad(errorMessage(err).replace(/^header "[^"]*": /, `header "${name}": `).replace(/ \(expected 'Name: value'\)$/, ''));
     }

@@ -88,7 +88,7 @@ function natsShape(ctx: SchemaContext) {
     password: f.str,
     nkey_seed: f.field((v) => {
       // a user seed: never echoed
-      if (typeof v !== 'string' || !/^SU[A-Z2-7]{50,}$/.test(v)) throw new Error('not an NKey user seed (one starts with SU)');
+      if (typeof v !== 'string' || !/^SU[A-Z2-7]{50,}$/.test(v)) throw new f.Bad('not an NKey user seed (one starts with SU)');
       return v;
     }),
     creds_file: f.readableFile(ctx.baseDir),

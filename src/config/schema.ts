@@ -3,6 +3,8 @@
 // It is plain data (JSON-serializable) and the contract between src/config/ and the runtime.
 // Names are the file's keys in camelCase, with the unit in the name where there is one
 // (`max_batch_latency = "1s"` -> `maxBatchLatencyMs: 1000`); paths are absolute.
+// Validation: validate.ts (the file's tables), hook-schema.ts (a [[hook]]), fields.ts and
+// hook-fields.ts (the value types, as zod schemas); loading and line numbers: load.ts.
 import type { HeaderItem } from '../sinks/http/headers.js';
 import type { StatusRange } from '../sinks/http/policy.js';
 import type { RecordType } from '../record/record.js';

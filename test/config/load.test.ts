@@ -378,3 +378,14 @@ test('flags given over the file win for the top-level values; DIR replaces log_d
     assert.match(problems(() => loadConfigFile(noDirs, { env: {} }))[0]!.message, /no log directory/);
   });
 });
+
+test('headers are checked as --header is, naming the header and never its value', () => {
+  const owned = oneProblem(`${BASE}headers = { "Content-Length" = "value-5e1f" }\n`);
+  assert.equal(owned.where, "hook 'events': headers");
+  assert.equal(owned.message, 'header "Content-Length": this header is set by the HTTP client and cannot be replaced');
+  const computed = oneProblem(`${BASE}headers = { "webhook-id" = "value-5e1f" }\n`);
+  assert.match(computed.message, /computed by loghook/);
+  const badName = oneProblem(`${BASE}headers = { "Bad Name" = "value-5e1f" }\n`);
+  assert.match(badName.message, /not allowed in a header name/);
+  for (const p of [owned, computed, badName]) assert.doesNotMatch(p.message, /value-5e1f/);
+});
