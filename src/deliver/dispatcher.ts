@@ -67,7 +67,7 @@ export interface DispatcherStats {
 const MAX_PAUSE_MS = 60_000;
 
 export class Dispatcher {
-  private readonly o: Required<Omit<DispatcherOptions, 'breaker' | 'random'>> & { random: Random };
+  private readonly o: Required<Omit<DispatcherOptions, 'breaker' | 'random'>> & { random: Random; sink: Sink };
   private readonly ctx: OutcomeContext;
   private readonly limits: BatchLimits;
   private readonly breaker: EndpointBreaker;
@@ -132,6 +132,17 @@ export class Dispatcher {
   start(): Promise<void> {
     this.loop ??= this.run();
     return this.loop;
+  }
+
+  /**
+   * Sends from now on go through `sink` (a route whose URL or headers changed); requests in
+   * flight finish on the old one, which closes after them.
+   */
+  replaceSink(sink: Sink): void {
+    const old = this.o.sink;
+    this.o.sink = sink;
+    void old.close().catch(() => undefined);
+    this.wake();
   }
 
   /** New rows were committed: look at the queue now. */

@@ -63,6 +63,15 @@ export class HookDispatch {
     return e.d;
   }
 
+  /** The sink of every endpoint is made again (a routes file changed): what is queued goes by the new one. */
+  refreshSinks(): void {
+    for (const e of this.endpoints.values()) {
+      const sink = this.o.sinkFor(e.endpoint);
+      e.sink = sink;
+      e.d.replaceSink(sink);
+    }
+  }
+
   /** Records were committed to queue `queueId`: count them and look at the queue now. */
   committed(queueId: number, endpoint: string, records: number): void {
     const d = this.ensure(queueId, endpoint);

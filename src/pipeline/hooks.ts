@@ -1,14 +1,20 @@
-// What the tail pipeline needs of each hook, and the hooks the command line and the config file
-// describe, built: selection (hook-select.ts), delivery options, and a sink per endpoint.
+// The hooks a Config describes, built for the tail pipeline: which records each takes and where
+// each goes (hook/hook.ts compileHook, or the byte-level fast path for a hook that only filters
+// by type), its delivery options, and a sink per endpoint. Queue endpoints: '' is the hook's own
+// url; a URL template's rendered URL is itself; a routed record's is `route:<key>`, resolved to
+// the route's URL when sent, so that a changed route applies to what is still queued.
 import type { EndpointDelivery } from '../deliver/hook-dispatch.js';
-import type { Sink } from '../deliver/sink.js';
-import type { BatchFormat } from '../deliver/batch-body.js';
+import type { Sink, SinkOutcome } from '../deliver/sink.js';
 import { HttpSink } from '../sinks/http/sink.js';
 import type { HeaderItem } from '../sinks/http/headers.js';
-import type { PolicyOverrides } from '../sinks/http/policy.js';
+import { compileHook, type Hook } from '../hook/hook.js';
+import { RouteTable } from '../hook/routes.js';
+import { templateFields } from '../config/template-syntax.js';
+import type { Config, HookConfig, HttpHookConfig } from '../config/schema.js';
 import { redactUrl, type Logger } from '../telemetry/logger.js';
 import type { Clock } from '../util/clock.js';
-import type { RouteResult, SelectedHook } from './hook-select.js';
+import { UsageError } from '../util/errors.js';
+import type { SelectedHook } from './hook-select.js';
 
 export interface HookRuntime {
   /** unique; names the hook's queues for good */
@@ -17,66 +23,116 @@ export interface HookRuntime {
   describe: string;
   select: Omit<SelectedHook, 'name'>;
   delivery: Omit<EndpointDelivery, 'clock' | 'logger' | 'random'>;
-  /** the sink of an endpoint: '' is the hook's own url */
+  /** the sink of an endpoint ('' is the hook's own url) */
   sinkFor(endpoint: string): Sink;
+  /** the routes file changed: sinks must be made again (set by the pipeline) */
+  onRoutesChanged?: (() => void) | undefined;
+  /** re-read the routes file now (SIGHUP) */
+  reload?(): void;
+  close?(): void;
 }
 
-export interface HttpHookOptions {
-  name: string;
-  url: string;
-  types?: ReadonlySet<string>;
-  includeLogRecord: boolean;
-  batchSize: number;
-  minBatchSize: number;
-  maxBatchLatencyMs: number;
-  maxBatchBytes: number;
-  batchFormat: BatchFormat;
-  concurrency: number;
-  timeoutMs: number;
-  headers: HeaderItem[];
-  retryIntervalMs: number;
-  maxRetryIntervalMs: number;
-  maxAgeMs: number;
-  policy: PolicyOverrides;
+export interface HookDeps {
   version: string;
   logger: Logger;
   clock: Clock;
-  /** per record: its endpoint URL (a template rendered); absent: the hook's url for every record */
-  route?: (buf: Buffer, start: number, end: number) => RouteResult;
 }
 
-/** An HTTP hook: one endpoint per resolved URL ('' is `url` itself). */
-export function httpHook(o: HttpHookOptions): HookRuntime {
-  return {
-    name: o.name,
-    describe: o.name === 'default' ? redactUrl(o.url) : `${o.name} (${redactUrl(o.url)})`,
-    select: {
-      plain: { ...(o.types ? { types: o.types } : {}), excludeLogRecord: !o.includeLogRecord },
-      chunkRecords: Math.max(o.batchSize, 100),
-      chunkBytes: o.maxBatchBytes,
-      ...(o.route ? { route: o.route } : {}),
-    },
+/** The runtime of every hook of `config`. Throws UsageError for what a hook asks and this build cannot do. */
+export function hooksOf(config: Config, deps: HookDeps): HookRuntime[] {
+  const made: HookRuntime[] = [];
+  try {
+    for (const h of config.hooks) made.push(hookOf(h, deps));
+  } catch (err) {
+    for (const m of made) m.close?.();
+    throw err;
+  }
+  return made;
+}
+
+function hookOf(h: HookConfig, deps: HookDeps): HookRuntime {
+  if (h.kind !== 'http') throw new UsageError(`hook '${h.name}': kind "${h.kind}" is not available in this build`);
+  return httpHook(h, deps);
+}
+
+function httpHook(h: HttpHookConfig, deps: HookDeps): HookRuntime {
+  const chunk = { chunkRecords: Math.max(h.batchSize, 100), chunkBytes: h.maxBatchBytes };
+  const plainFilter = { ...(h.types ? { types: new Set<string>(h.types) } : {}), excludeLogRecord: !h.includeLogRecord };
+  const templated = templateFields(h.url).length > 0;
+  let table: RouteTable | null = null;
+  const rt: HookRuntime = {
+    name: h.name,
+    describe: h.name === 'default' ? redactUrl(h.url) : `${h.name} (${h.routes ? `routes ${h.routes}` : redactUrl(h.url)})`,
+    select: { ...chunk },
     delivery: {
-      batchSize: o.batchSize,
-      minBatchSize: o.minBatchSize,
-      maxBatchLatencyMs: o.maxBatchLatencyMs,
-      maxBatchBytes: o.maxBatchBytes,
-      batchFormat: o.batchFormat,
-      concurrency: o.concurrency,
-      retryIntervalMs: o.retryIntervalMs,
-      maxRetryIntervalMs: o.maxRetryIntervalMs,
-      maxAgeMs: o.maxAgeMs,
+      batchSize: h.batchSize,
+      minBatchSize: h.minBatchSize,
+      maxBatchLatencyMs: h.maxBatchLatencyMs,
+      maxBatchBytes: h.maxBatchBytes,
+      batchFormat: h.batchFormat === 'ndjson' ? 'ndjson' : 'array',
+      concurrency: h.concurrency,
+      retryIntervalMs: h.retryIntervalMs,
+      maxRetryIntervalMs: h.maxRetryIntervalMs,
+      maxAgeMs: h.maxAgeMs,
     },
-    sinkFor: (endpoint) =>
-      new HttpSink({
-        url: endpoint === '' ? o.url : endpoint,
-        version: o.version,
-        connections: o.concurrency,
-        timeoutMs: o.timeoutMs,
-        headers: o.headers,
-        policy: o.policy,
-        logger: o.logger,
-        clock: o.clock,
-      }),
+    sinkFor: (endpoint) => {
+      if (!endpoint.startsWith('route:')) return httpSink(h, endpoint !== '' ? endpoint : h.routes && h.defaultUrl ? h.defaultUrl : h.url, [], deps);
+      const key = endpoint.slice('route:'.length);
+      const to = compiled!.reroute(key);
+      if (to === null || 'unrouted' in to) return parked(`route:${key}`, `the routes file has no route '${key}' any more (and no default_url): its records stay queued until it is back, they expire, or loghook dead purge`);
+      const headers = Object.entries(to.headers ?? {}).map(([name, value]) => ({ name, value }));
+      return httpSink(h, to.endpoint, headers, deps);
+    },
   };
+  let compiled: Hook | null = null;
+  if (h.match.length === 0 && !templated && !h.routes) {
+    rt.select.plain = plainFilter;
+    return rt;
+  }
+  if (h.routes) {
+    table = new RouteTable(h.routes, {
+      onChange: () => {
+        deps.logger.info(`routes file ${h.routes} changed: ${table!.size} routes; queued records go by the new ones`, { hook: h.name });
+        rt.onRoutesChanged?.();
+      },
+      onError: (err) => deps.logger.error(`${err.message}; the routes loaded before stay in use`, { hook: h.name }),
+    });
+    rt.reload = () => void table!.reload();
+    rt.close = () => table!.close();
+  }
+  compiled = compileHook({
+    name: h.name,
+    ...(h.routes ? { routes: table!, routeKey: h.routeKey!.replace(/^\{|\}$/g, ''), ...(h.defaultUrl ? { defaultUrl: h.defaultUrl } : {}) } : { url: h.url }),
+    ...(h.types ? { types: h.types } : {}),
+    includeLogRecord: h.includeLogRecord,
+    match: Object.fromEntries(h.match.map((r) => [r.field, r.globs])),
+  });
+  rt.select.compiled = compiled;
+  if (!templated && !h.routes) rt.select.ownUrl = h.url;
+  if (h.routes && h.defaultUrl) rt.select.ownUrl = h.defaultUrl;
+  return rt;
+}
+
+function httpSink(h: HttpHookConfig, url: string, routeHeaders: HeaderItem[], deps: HookDeps): Sink {
+  const policy = { ...(h.retryOn.length ? { retryOn: h.retryOn } : {}), ...(h.finalOn.length ? { finalOn: h.finalOn } : {}) };
+  return new HttpSink({
+    url,
+    version: deps.version,
+    connections: h.concurrency,
+    timeoutMs: h.timeoutMs,
+    // a route's own headers come after the hook's: they win
+    headers: [...h.headers, ...routeHeaders],
+    policy,
+    logger: deps.logger,
+    clock: deps.clock,
+  });
+}
+
+/** A sink for an endpoint that has nowhere to go now: its records wait (retried with backoff), nothing is lost. */
+function parked(endpoint: string, why: string): Sink {
+  const outcome: SinkOutcome = {
+    verdict: 'retry', explicit: false, kind: 'config', disposition: why, failureKey: 'config:no-route',
+    retryAfterMs: null, signal: 'unreachable', endpointLevel: null,
+  };
+  return { endpoint, send: () => Promise.resolve(outcome), close: () => Promise.resolve(), destroy: () => Promise.resolve() };
 }

@@ -80,6 +80,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
         queue: (id) => spool.queue(id),
       }),
     }));
+    for (const h of hooks) h.rt.onRoutesChanged = () => h.dispatch.refreshSinks();
     const byName = new Map(hooks.map((h) => [h.rt.name, h]));
     // Where each queue's records go: known queues of configured hooks resume delivery at start.
     const queueOwner = new Map<number, { hook: LiveHook; endpoint: string }>();

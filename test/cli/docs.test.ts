@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cli.js';
+import { FILE_KEYS } from '../../src/config/validate.js';
+import { HOOK_KEYS } from '../../src/config/hook-schema.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
@@ -17,7 +19,7 @@ async function optionsOf(args: string[]): Promise<string[]> {
   return [...new Set([...r.stdout.toString().matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]!))].filter((o) => o !== '--help');
 }
 
-for (const cmd of [['tail'], ['cat'], ['status'], ['dead', 'list'], ['dead', 'requeue'], ['dead', 'purge']]) {
+for (const cmd of [['tail'], ['check'], ['cat'], ['status'], ['dead', 'list'], ['dead', 'requeue'], ['dead', 'purge']]) {
   test(`every option of loghook ${cmd.join(' ')} --help is in the README and the man page`, async () => {
     const opts = await optionsOf(cmd);
     assert.ok(opts.length > 0);
@@ -31,7 +33,7 @@ for (const cmd of [['tail'], ['cat'], ['status'], ['dead', 'list'], ['dead', 're
 test('every command is in the README and the man page', async () => {
   const r = await runCli(['--help']);
   const cmds = [...r.stdout.toString().matchAll(/^\s{2}([a-z]+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
-  assert.deepEqual(cmds, ['tail', 'cat', 'status', 'dead']);
+  assert.deepEqual(cmds, ['tail', 'cat', 'status', 'dead', 'check']);
   for (const c of cmds) {
     assert.ok(readme.includes(`loghook ${c}`), c);
     assert.ok(man.includes(`.B ${c}`) || man.includes(`.B loghook ${c}`), c);
@@ -48,4 +50,16 @@ test('--version prints the package version', async () => {
   const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string };
   const r = await runCli(['--version']);
   assert.equal(r.stdout.toString().trim(), pkg.version);
+});
+
+test('every key of the config file is in the README reference table and the man page', () => {
+  const table = readme.slice(readme.indexOf('### Configuration reference'));
+  const rows = table.slice(0, table.indexOf('\n\n', table.indexOf('| key |')));
+  const keys = new Set([...FILE_KEYS.top, ...FILE_KEYS.source, ...FILE_KEYS.metrics, ...Object.values(HOOK_KEYS).flat()]);
+  assert.ok(keys.size > 70);
+  for (const k of keys) {
+    const documented = k === 'match' ? rows.includes('`[hook.match]`') : new RegExp(`\`(\\[\\w+\\] )?${k}\``).test(rows);
+    assert.ok(documented, `README reference lacks ${k}`);
+    assert.ok(man.includes(k), `man page lacks ${k}`);
+  }
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { defaultStateDir, SYSTEM_STATE_DIR } from '../../src/config/state-dir.js';
 import { parseDuration, parseSize, parseCount } from '../../src/config/units.js';
 import { parseTimeArg } from '../../src/config/time.js';
-import { parseMaxQueue } from '../../src/cli/tail.js';
+import { parseMaxQueue } from '../../src/config/from-flags.js';
 import { UsageError } from '../../src/util/errors.js';
 import { accessSync, constants } from 'node:fs';
 
