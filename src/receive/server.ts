@@ -42,14 +42,20 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
 
   const server = createServer((req, res) => {
     const mySeq = ++seq;
-    void readBody(req, maxBodyBytes).then((body) => {
-      const report = handle(mySeq, req, body, opts);
-      opts.out.write(formatReport(report, opts.format));
-      res.once('finish', () => {
-        if (opts.count !== undefined && ++answered >= opts.count) stop();
-      });
-      answer(res, report);
+    res.once('finish', () => {
+      if (opts.count !== undefined && ++answered >= opts.count) stop();
     });
+    void readBody(req, maxBodyBytes)
+      .then((body) => {
+        const report = handle(mySeq, req, body, opts);
+        opts.out.write(formatReport(report, opts.format));
+        answer(res, report);
+      })
+      .catch((err: unknown) => {
+        // A bug here must not take the receiver down: say so, answer 500, go on.
+        process.stderr.write(`loghook receive: request #${mySeq}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('internal error\n');
+      });
   });
 
   await new Promise<void>((resolve, reject) => {
