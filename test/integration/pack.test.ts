@@ -3,9 +3,10 @@
 // ships the built JavaScript (no TypeScript at install), the man page and contrib files, and
 // that its native addons build and load.
 //
-// Slow by nature: the install compiles better-sqlite3 and zstd-napi from source (about 1.5 min of
-// CPU; 2-3.5 min on a busy 2-core machine). Packages come from the npm cache where it has them
-// (--prefer-offline; `npm ci` filled it), so only the registry's metadata may be fetched.
+// Slow by nature: the install compiles better-sqlite3 and zstd-napi from source unless prebuilt
+// binaries can be downloaded (about 2 min of CPU: 3.5 min on a 2-core machine, 9 min while other
+// heavy jobs shared it). Packages come from the npm cache where it has them (--prefer-offline;
+// `npm ci` filled it), so only the registry's metadata may be fetched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
