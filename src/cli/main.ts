@@ -7,6 +7,7 @@ import { tailCommand } from './tail.js';
 import { statusCommand } from './status.js';
 import { deadCommand } from './dead.js';
 import { checkCommand } from './check.js';
+import { receiveCommand } from './receive.js';
 import type { CommandContext } from './context.js';
 import { ExitCode, LoghookError, errnoCode } from '../util/errors.js';
 import { systemClock } from '../util/clock.js';
@@ -53,6 +54,7 @@ program.addCommand(catCommand(ctx));
 program.addCommand(statusCommand(ctx));
 program.addCommand(deadCommand(ctx));
 program.addCommand(checkCommand(ctx));
+program.addCommand(receiveCommand(ctx));
 for (const c of program.commands.find((c) => c.name() === 'dead')!.commands) c.exitOverride();
 for (const c of program.commands) c.exitOverride();
 
