@@ -7,6 +7,7 @@
 //   await rx.close();
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { parseEventIdList } from '../../src/hook/event-id-list.js';
 
 export interface ScriptedResponse {
   /** default 200 */
@@ -151,9 +152,9 @@ export class Receiver {
     return out;
   }
 
-  static eventIdsOf(r: ReceivedRequest): string[] {
+  static eventIdsOf(r: Pick<ReceivedRequest, 'headers'>): string[] {
     const list = r.headers['loghook-event-ids'];
-    if (typeof list === 'string' && list !== '') return list.split(',');
+    if (typeof list === 'string' && list !== '') return parseEventIdList(list);
     const id = r.headers['webhook-id'];
     return typeof id === 'string' ? [id] : [];
   }

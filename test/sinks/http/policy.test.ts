@@ -20,8 +20,8 @@ test('408, 429, 500, 502, 503, 504 and other 5xx are retried', () => {
   for (const s of [408, 429, 500, 502, 503, 504, 507, 520, 599]) assert.equal(classifyStatus(s), 'retry', String(s));
 });
 
-test('3xx, other 4xx, 501 and 505 are final', () => {
-  for (const s of [301, 302, 304, 400, 401, 403, 404, 410, 413, 422, 501, 505]) assert.equal(classifyStatus(s), 'final', String(s));
+test('4xx other than 408, 429 (and 413, 431 for a batch), 501 and 505 are final', () => {
+  for (const s of [400, 401, 403, 404, 410, 413, 415, 422, 431, 501, 505]) assert.equal(classifyStatus(s), 'final', String(s));
 });
 
 test('every transport error is retried', () => {
