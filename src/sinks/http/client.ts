@@ -7,6 +7,7 @@
 // for HTTPS_PROXY and friends. Every connection of any of them goes through one wrapper that
 // waits for `beforeConnect` (max_connection_rate) and forces `tls_server_name`.
 import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { Client, EnvHttpProxyAgent, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import { UsageError } from '../../util/errors.js';
 import type { TlsConnectOptions } from './tls.js';
@@ -76,8 +77,11 @@ export class HttpClient {
     this.path = u.pathname + u.search;
     this.method = opts.method ?? 'POST';
     this.timeoutMs = opts.timeoutMs ?? 30_000;
-    this.pool = buildDispatcher(u.origin, opts, this.timeoutMs);
+    this.pool = buildDispatcher(u.origin, opts, this.timeoutMs, this.alerts);
   }
+
+  /** TLS alerts the receiver sent after the handshake, by local port (see tlsAlertOf). */
+  private readonly alerts = new Map<number, { code: string; message: string }>();
 
   /** Sends `body` (POST or PUT); resolves with the response or the transport error, never rejects. */
   async post(body: Buffer, headers: Record<string, string>): Promise<HttpOutcome> {
@@ -93,7 +97,7 @@ export class HttpClient {
         bodyTimeout: this.timeoutMs,
       });
     } catch (err) {
-      return transportError(err);
+      return this.tlsAlertOf(err) ?? transportError(err);
     }
     // A 2xx is final as soon as its status arrives: the receiver has taken the records. Any other
     // response counts once its body has arrived: a reset in the middle of it is a transport error.
@@ -111,6 +115,20 @@ export class HttpClient {
       headers: res.headers,
       bodySnippet: snippet === null ? '' : snippet.toString('utf8'),
     };
+  }
+
+  /**
+   * A TLS 1.3 server checks the client certificate after the handshake: it answers a refused
+   * one with an alert and closes, and undici reports only "other side closed". The socket saw
+   * the alert (connect() below keeps it by local port): that is the real reason.
+   */
+  private tlsAlertOf(err: unknown): HttpOutcome | null {
+    if (this.alerts.size === 0) return null;
+    const port = (err as { socket?: { localPort?: unknown } } | null)?.socket?.localPort;
+    const alert = typeof port === 'number' ? this.alerts.get(port) : undefined;
+    if (!alert) return null;
+    this.alerts.delete(port as number);
+    return { kind: 'error', code: alert.code, message: alert.message };
   }
 
   /** Waits for requests in flight, then closes the connections. */
@@ -135,7 +153,9 @@ export class HttpClient {
 /** The error a connection gets when `beforeConnect` says no. */
 const GATE_CLOSED = Object.assign(new Error('not connecting: the sink is closing'), { code: 'UND_ERR_DESTROYED' });
 
-function buildDispatcher(origin: string, o: HttpClientOptions, timeoutMs: number): Dispatcher {
+type Alerts = Map<number, { code: string; message: string }>;
+
+function buildDispatcher(origin: string, o: HttpClientOptions, timeoutMs: number, alerts: Alerts): Dispatcher {
   const tls = o.tls ?? null;
   const servername = tls?.servername;
   const gate = o.beforeConnect;
@@ -144,7 +164,11 @@ function buildDispatcher(origin: string, o: HttpClientOptions, timeoutMs: number
   const clientFactory = (clientOrigin: string | URL, co: Client.Options): Client => {
     const inner = co.connect as (opts: Record<string, unknown>, cb: (err: Error | null, socket: unknown) => void) => void;
     const connect = (opts: Record<string, unknown>, cb: (err: Error | null, socket: unknown) => void) => {
-      const go = () => inner(servername ? { ...opts, servername } : opts, cb);
+      const done = (err: Error | null, socket: unknown) => {
+        if (socket && opts.protocol === 'https:') watchAlerts(socket as Socket, alerts);
+        cb(err, socket);
+      };
+      const go = () => inner(servername ? { ...opts, servername } : opts, done);
       if (!gate) return go();
       gate().then((ok) => (ok ? go() : cb(GATE_CLOSED, null)), (err: Error) => cb(err, null));
     };
@@ -169,6 +193,17 @@ function buildDispatcher(origin: string, o: HttpClientOptions, timeoutMs: number
     case 'env':
       return new EnvHttpProxyAgent({ ...pool, ...(tls ? { connect: tls, requestTls: tls } : {}), factory: poolFactory });
   }
+}
+
+/** Keeps the TLS alert a socket receives (ERR_SSL_*_ALERT_*), by its local port, a few at most. */
+function watchAlerts(socket: Socket, alerts: Alerts): void {
+  const port = socket.localPort;
+  if (port === undefined) return;
+  socket.on('error', (e: Error & { code?: string }) => {
+    if (typeof e.code !== 'string' || !/^ERR_SSL_.*ALERT/.test(e.code)) return;
+    if (alerts.size >= 64) alerts.delete(alerts.keys().next().value!);
+    alerts.set(port, { code: e.code, message: e.message.split('\n')[0]! });
+  });
 }
 
 /** Reads up to SNIPPET_BYTES; drains the rest (to keep the connection) or drops it if large. */

@@ -7,6 +7,7 @@
 import type { HttpOutcome } from './client.js';
 
 type TransportError = Extract<HttpOutcome, { kind: 'error' }>;
+type Response = Extract<HttpOutcome, { kind: 'response' }>;
 
 export interface ConfigFailure {
   failureKey: string;
@@ -34,6 +35,21 @@ export function configFailureOf(e: TransportError): ConfigFailure | null {
     const status = Number(m[1]);
     if (status === 407) return { failureKey: 'proxy:407', disposition: 'proxy error: 407 Proxy Authentication Required: the proxy refused the credentials: check the user and password in proxy (or HTTPS_PROXY)' };
     if (status === 403 || status === 405) return { failureKey: `proxy:${status}`, disposition: `proxy error: the proxy refused to open a tunnel to the receiver (${status}): ask for the receiver's host and port to be allowed, or set NO_PROXY` };
+  }
+  return null;
+}
+
+/**
+ * nginx with ssl_verify_client completes the handshake and answers a missing or refused client
+ * certificate with a 400 and one of these pages; taken at its word, the 400 would be final.
+ */
+export function clientCertificateAnswer(r: Response): ConfigFailure | null {
+  if (r.status !== 400) return null;
+  if (/No required SSL certificate was sent/i.test(r.bodySnippet)) {
+    return { failureKey: 'tls:client-certificate-required', disposition: '400 Bad Request: TLS error: the receiver requires a client certificate: set client_cert and client_key' };
+  }
+  if (/The SSL certificate error/i.test(r.bodySnippet)) {
+    return { failureKey: 'tls:client-certificate-refused', disposition: '400 Bad Request: TLS error: the receiver refused the client certificate: set client_cert and client_key to a certificate it trusts (and check that it has not expired)' };
   }
   return null;
 }

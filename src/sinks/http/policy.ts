@@ -25,7 +25,7 @@ import { parseRetryAfter } from '../../deliver/backoff.js';
 import { DELIVERED_OUTCOME, type SinkOutcome, type Verdict } from '../../deliver/sink.js';
 import { redactUrl } from '../../telemetry/logger.js';
 import type { HttpOutcome } from './client.js';
-import { configFailureOf } from './connect-failures.js';
+import { clientCertificateAnswer, configFailureOf } from './connect-failures.js';
 
 export type { Verdict };
 
@@ -118,6 +118,10 @@ export function sinkOutcomeOf(outcome: HttpOutcome, overrides: PolicyOverrides |
   }
   const { verdict, explicit } = judgeStatus(outcome.status, overrides, records);
   if (verdict === 'delivered') return DELIVERED_OUTCOME;
+  const certificate = explicit ? null : clientCertificateAnswer(outcome);
+  if (certificate) {
+    return { verdict: 'retry', explicit, kind: 'config', ...certificate, retryAfterMs: null, signal: 'unreachable', endpointLevel: outcome.status };
+  }
   const s = outcome.status;
   const redirect = s >= 300 && s <= 399;
   const tooLarge = s === 413 || s === 431;
