@@ -26,7 +26,8 @@ export class TokenBucket {
     this.refill(now);
     const need = Math.min(n, this.capacity);
     if (this.tokens >= need) return 0;
-    return Math.ceil(((need - this.tokens) * 1000) / this.perSecond);
+    // less a hair, so that floating-point dust does not add a millisecond
+    return Math.max(1, Math.ceil(((need - this.tokens) * 1000) / this.perSecond - 1e-9));
   }
 
   /** Takes `n` tokens (call once delayMs says 0); the bucket may go into debt. */

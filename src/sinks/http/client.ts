@@ -78,7 +78,11 @@ export class HttpClient {
     this.method = opts.method ?? 'POST';
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.pool = buildDispatcher(u.origin, opts, this.timeoutMs, this.alerts);
+    this.closeEach = opts.maxRequestsPerConnection === 1;
   }
+
+  /** one request per connection: each asks for `Connection: close` */
+  private readonly closeEach: boolean;
 
   /** TLS alerts the receiver sent after the handshake, by local port (see tlsAlertOf). */
   private readonly alerts = new Map<number, { code: string; message: string }>();
@@ -92,7 +96,7 @@ export class HttpClient {
         method: this.method,
         path: this.path,
         body,
-        headers,
+        headers: this.closeEach ? { ...headers, connection: 'close' } : headers,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       });
@@ -182,7 +186,9 @@ function buildDispatcher(origin: string, o: HttpClientOptions, timeoutMs: number
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     ...(o.keepAliveTimeoutMs !== undefined ? { keepAliveTimeout: o.keepAliveTimeoutMs } : {}),
-    ...(o.maxRequestsPerConnection ? { maxRequestsPerClient: o.maxRequestsPerConnection } : {}),
+    // undici closes a connection after maxRequestsPerClient + 1 requests (it counts from 0), and
+    // 0 means no limit: 1 request per connection is done with `Connection: close` (post()).
+    ...(o.maxRequestsPerConnection && o.maxRequestsPerConnection > 1 ? { maxRequestsPerClient: o.maxRequestsPerConnection - 1 } : {}),
   };
   const proxy = o.proxy ?? { kind: 'direct' };
   switch (proxy.kind) {
