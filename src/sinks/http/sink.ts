@@ -59,6 +59,11 @@ export class HttpSink implements Sink {
   private readonly clock: Clock;
   private readonly rate: Throttle | null;
   private readonly connectRate: Throttle | null;
+  /** requests that failed on a certificate or TLS setting (failure key `tls:...`), since start:
+   * `tail --once` exits with its own code when this is not 0 */
+  tlsFailures = 0;
+  /** the disposition of the latest of them */
+  lastTlsFailure: string | null = null;
   private warnedTruncated = false;
 
   constructor(private readonly o: HttpSinkOptions) {
@@ -115,7 +120,12 @@ export class HttpSink implements Sink {
     } finally {
       if (built) this.builder.release(built);
     }
-    return sinkOutcomeOf(outcome, this.o.policy, this.clock.now(), req.records);
+    const result = sinkOutcomeOf(outcome, this.o.policy, this.clock.now(), req.records);
+    if (result.kind === 'config' && result.failureKey.startsWith('tls:')) {
+      this.tlsFailures++;
+      this.lastTlsFailure = result.disposition;
+    }
+    return result;
   }
 
   close(): Promise<void> {

@@ -1,6 +1,9 @@
 // Shared set-up of the HTTP sink tests: SinkRequests built from queue rows (as the dispatcher
 // builds them), a sink with a capture logger and a manual clock, and a receiver that is closed
 // after the test.
+import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
+import { createDecoder } from '../../../src/source/zstd.js';
 import type { QueuedMessage } from '../../../src/spool/types.js';
 import type { SinkRequest } from '../../../src/deliver/sink.js';
 import type { BatchFormat } from '../../../src/deliver/batch-body.js';
@@ -9,7 +12,7 @@ import { HttpSink, type HttpSinkOptions } from '../../../src/sinks/http/sink.js'
 import { FakeQueue } from '../../deliver/fake-queue.js';
 import { captureLogger, record, T0, type LogLine } from '../../deliver/harness.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
-import { Receiver, type ReceiverOptions } from '../../helpers/receiver.js';
+import { Receiver, type ReceivedRequest, type ReceiverOptions } from '../../helpers/receiver.js';
 
 export { T0, record };
 
@@ -61,4 +64,27 @@ export async function withSink(
     await sink?.destroy();
     await rx.close();
   }
+}
+
+/** The body as the receiver's application reads it: Content-Encoding undone. */
+export function plainBody(r: Pick<ReceivedRequest, 'headers' | 'body'>): Buffer {
+  const enc = r.headers['content-encoding'];
+  if (enc === 'gzip') return gunzipSync(r.body);
+  if (enc === 'zstd') {
+    const d = createDecoder('fzstd');
+    let out = Buffer.alloc(Math.max(1024, r.body.length * 16));
+    let produced = 0;
+    let src = r.body;
+    for (;;) {
+      const step = d.decode(src, out, produced);
+      produced += step.produced;
+      src = src.subarray(step.consumed);
+      if (produced < out.length && src.length === 0 && step.produced === 0) break;
+      if (produced === out.length) out = Buffer.concat([out, Buffer.alloc(out.length)]);
+    }
+    assert.ok(d.finish(), 'one whole zstd frame');
+    return out.subarray(0, produced);
+  }
+  assert.equal(enc, undefined, `unexpected Content-Encoding ${String(enc)}`);
+  return r.body;
 }
