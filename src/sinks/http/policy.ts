@@ -13,7 +13,9 @@
 //   any other 4xx (400, 404...)       final
 //   transport error (refused, reset,  retry
 //     timeout, DNS)
-//   certificate and proxy failures    retry, kind config (connect-failures.ts)
+//   certificate and proxy failures    retry, kind config (connect-failures.ts), also nginx's 400
+//                                     for a missing or refused client certificate
+//   415 (with 401, 403, 404, ...)     final, but endpoint-level: the misconfiguration guard
 //
 // KumoMTA's new_json treats every non-2xx as permanent and never retries: loghook retries what
 // can get better by waiting. Operators adjust with --retry-on / --final-on, lists of statuses
