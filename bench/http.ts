@@ -50,14 +50,15 @@ async function clientCase(url: string, batch: number, conc: number, seconds: num
   const client = new HttpClient({ url, connections: conc });
   const row = makeRow(batch);
   const hb = new HeaderBuilder({ version: 'bench' });
-  const eventIds = eventIdsOf([{ msg: row, from: 0, to: row.lines.length }]);
+  const slices = [{ msg: row, from: 0, to: row.lines.length }];
+  const eventIds = eventIdsOf(slices);
   let requests = 0;
   let failures = 0;
   let stopAt = 0;
   const worker = async () => {
     while (Date.now() < stopAt) {
       const body = bodyFromSlices([{ msg: row, from: 0, to: row.ends.length }], 'array').body;
-      const out = await client.post(body, hb.build({ id: requestId(eventIds), eventIds, attempt: 1, now: Date.now(), format: 'array' }));
+      const out = await client.post(body, hb.build({ id: requestId(eventIds), slices, records: batch, attempt: 1, timestamp: String(Math.floor(Date.now() / 1000)), format: 'array' }));
       if (out.kind === 'response' && out.status === 200) requests++;
       else failures++;
     }

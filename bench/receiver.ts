@@ -3,6 +3,7 @@
 // prints "<event id> <arrival ms>" per record on stdout for latency measurements.
 //   node dist/bench/receiver.js [--ids]   → prints "port <n>" first; on SIGTERM a JSON summary
 import { createServer } from 'node:http';
+import { parseEventIdList } from '../src/hook/event-id-list.js';
 
 const printIds = process.argv.includes('--ids');
 let requests = 0;
@@ -14,7 +15,7 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     requests++;
     const header = req.headers['loghook-event-ids'];
-    const ids = typeof header === 'string' ? header.split(',') : [String(req.headers['webhook-id'])];
+    const ids = typeof header === 'string' ? parseEventIdList(header) : [String(req.headers['webhook-id'])];
     records += ids.length;
     if (printIds) {
       const t = Date.now();

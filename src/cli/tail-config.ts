@@ -4,7 +4,6 @@
 // to shape, sign or filter differently).
 import { globToRegExp } from '../source/segment-name.js';
 import { UsageError } from '../util/errors.js';
-import { HOOK_DEFAULTS } from '../config/defaults.js';
 import type { Config, HookConfig } from '../config/schema.js';
 import type { TailOptions } from '../pipeline/tail.js';
 import { hooksOf, type HookDeps } from '../pipeline/hooks.js';
@@ -49,22 +48,9 @@ export function notRunnableYet(config: Config, file: string | null): string | nu
 
 /** The file keys set to something this build's runtime does not do. */
 function unsupported(h: HookConfig & { kind: 'http' }): string[] {
-  const d = HOOK_DEFAULTS;
-  const t = h.tls;
   const keys: [boolean, string][] = [
     [h.batchFormat === 'envelope', 'batch_format = "envelope"'],
-    [h.method !== d.method, 'method'],
-    [h.compression !== d.compression, 'compression'],
-    [h.signing !== undefined, 'signing_secret'],
-    [h.auth !== undefined, h.auth?.kind === 'bearer' ? 'bearer_token' : 'basic_user'],
-    [h.proxy !== undefined, 'proxy'],
-    [h.maxMessageRatePerSecond !== undefined, 'max_message_rate'],
-    [h.maxRequestRatePerSecond !== undefined, 'max_request_rate'],
-    [h.maxConnectionRatePerSecond !== undefined, 'max_connection_rate'],
-    [h.maxDeliveriesPerConnection !== undefined, 'max_deliveries_per_connection'],
     [h.body.mode !== 'raw', 'body'],
-    [t.caFile !== undefined || t.clientCert !== undefined || t.serverName !== undefined, 'the TLS keys'],
-    [t.insecureSkipVerify !== d.tlsInsecureSkipVerify || t.minVersion !== d.tlsMinVersion, 'the TLS keys'],
   ];
   return [...new Set(keys.filter(([set]) => set).map(([, k]) => k))];
 }

@@ -14,6 +14,7 @@
 import type { QueuedMessage } from '../spool/types.js';
 import { bodySize, type BatchFormat, type RowSlice } from './batch-body.js';
 import { spanBytes } from '../spool/types.js';
+import { EventIdListMeter } from '../hook/event-id-list.js';
 
 export interface BatchLimits {
   batchSize: number;
@@ -21,6 +22,8 @@ export interface BatchLimits {
   minBatchSize: number;
   maxBatchLatencyMs: number;
   format: BatchFormat;
+  /** the sink's budget for the compact list of a request's event ids (HTTP: its header); undefined: none */
+  maxIdListBytes?: number;
 }
 
 /** A claimed row with records not in a request yet: records `next`.. of `msg`. */
@@ -77,19 +80,25 @@ export function planBatch<R extends PendingRow>(pending: readonly R[], limits: B
   const slices: BatchSlice<R>[] = [];
   let records = 0;
   let bytes = 0;
+  const idBudget = limits.maxIdListBytes;
+  const ids = idBudget === undefined ? null : new EventIdListMeter();
   for (const row of pending) {
     const { msg } = row;
     const n = msg.ends.length;
     const from = row.next;
     let to = n;
     let taken = spanBytes(msg, from, n);
-    // The rest of the row at once when it fits, else as many records as fit.
-    if (records + (n - from) > batchSize || bodySize(records + n - from, bytes + taken, format) > maxBatchBytes) {
+    // The rest of the row at once when it fits, else as many records as fit (record by record
+    // when the ids have a budget: a scattered row's list grows by every id).
+    if (ids !== null || records + (n - from) > batchSize || bodySize(records + n - from, bytes + taken, format) > maxBatchBytes) {
       to = from;
       taken = 0;
       for (; to < n && records + (to - from) < batchSize; to++) {
         const next = taken + spanBytes(msg, to, to + 1);
         if (bodySize(records + (to - from) + 1, bytes + next, format) > maxBatchBytes) break;
+        // a single id always fits: a batch is never empty
+        if (ids !== null && records + (to - from) > 0 && ids.bytesWith(msg.segmentKey, msg.lines[to]!) > idBudget!) break;
+        ids?.add(msg.segmentKey, msg.lines[to]!);
         taken = next;
       }
     }

@@ -78,6 +78,8 @@ export interface SinkRequest {
 export interface Sink {
   /** the endpoint for logs and status, with secrets masked */
   readonly endpoint: string;
+  /** the budget of the compact list of a request's event ids (HTTP: its header): the batcher keeps within it */
+  readonly maxEventIdHeaderBytes?: number;
   /** Sends one request. Never rejects: every result is a SinkOutcome. */
   send(req: SinkRequest): Promise<SinkOutcome>;
   /** Waits for requests in flight, then closes the connections. */

@@ -5,7 +5,7 @@
 // the route's URL when sent, so that a changed route applies to what is still queued.
 import type { EndpointDelivery } from '../deliver/hook-dispatch.js';
 import type { Sink, SinkOutcome } from '../deliver/sink.js';
-import { HttpSink } from '../sinks/http/sink.js';
+import { HttpSink, type HttpSinkOptions } from '../sinks/http/sink.js';
 import type { HeaderItem } from '../sinks/http/headers.js';
 import { compileHook, type Hook } from '../hook/hook.js';
 import { RouteTable } from '../hook/routes.js';
@@ -113,9 +113,15 @@ function httpHook(h: HttpHookConfig, deps: HookDeps): HookRuntime {
   return rt;
 }
 
+/** Standard Webhooks' header and value: a signing config with them signs the Standard Webhooks way. */
+const STANDARD_SIGNATURE = { header: 'webhook-signature', format: 'v1,<base64>' };
+
 function httpSink(h: HttpHookConfig, url: string, routeHeaders: HeaderItem[], deps: HookDeps): Sink {
   const policy = { ...(h.retryOn.length ? { retryOn: h.retryOn } : {}), ...(h.finalOn.length ? { finalOn: h.finalOn } : {}) };
-  return new HttpSink({
+  const t = h.tls;
+  const s = h.signing;
+  const plainHmac = s !== undefined && s.header.toLowerCase() !== STANDARD_SIGNATURE.header;
+  const opts: HttpSinkOptions = {
     url,
     version: deps.version,
     connections: h.concurrency,
@@ -123,9 +129,40 @@ function httpSink(h: HttpHookConfig, url: string, routeHeaders: HeaderItem[], de
     // a route's own headers come after the hook's: they win
     headers: [...h.headers, ...routeHeaders],
     policy,
+    method: h.method,
+    compression: h.compression,
     logger: deps.logger,
     clock: deps.clock,
-  });
+  };
+  // The TLS keys are the sink's business only for https (their defaults are Node's own)
+  if (url.startsWith('https:')) {
+    opts.caFileOnly = t.caFileOnly;
+    opts.tlsMinVersion = t.minVersion;
+    opts.tlsInsecureSkipVerify = t.insecureSkipVerify;
+  }
+  if (t.caFile !== undefined) opts.caFile = t.caFile;
+  if (t.clientCert !== undefined) opts.clientCert = t.clientCert;
+  if (t.clientKey !== undefined) opts.clientKey = t.clientKey;
+  if (t.clientKeyPassword !== undefined) opts.clientKeyPassword = t.clientKeyPassword;
+  if (t.serverName !== undefined) opts.tlsServerName = t.serverName;
+  if (s !== undefined) {
+    opts.signingSecrets = s.secrets;
+    if (plainHmac) {
+      opts.signatureHeader = s.header;
+      if (s.format !== STANDARD_SIGNATURE.format) opts.signatureFormat = s.format;
+    }
+  }
+  if (h.auth?.kind === 'bearer') opts.bearerToken = h.auth.token;
+  if (h.auth?.kind === 'basic') {
+    opts.basicUser = h.auth.user;
+    opts.basicPassword = h.auth.password;
+  }
+  if (h.proxy !== undefined) opts.proxy = h.proxy;
+  if (h.maxMessageRatePerSecond !== undefined) opts.maxMessageRate = h.maxMessageRatePerSecond;
+  if (h.maxRequestRatePerSecond !== undefined) opts.maxRequestRate = h.maxRequestRatePerSecond;
+  if (h.maxConnectionRatePerSecond !== undefined) opts.maxConnectionRate = h.maxConnectionRatePerSecond;
+  if (h.maxDeliveriesPerConnection !== undefined) opts.maxDeliveriesPerConnection = h.maxDeliveriesPerConnection;
+  return new HttpSink(opts);
 }
 
 /** A sink for an endpoint that has nowhere to go now: its records wait (retried with backoff), nothing is lost. */

@@ -31,7 +31,16 @@ interface NativeDCtx {
   reset(directive: number): void;
 }
 
-type NativeBinding = { DCtx: new () => NativeDCtx; ResetDirective: { sessionOnly: number } };
+interface NativeCCtx {
+  compress(dst: Uint8Array, src: Uint8Array, level: number): number;
+}
+
+type NativeBinding = {
+  DCtx: new () => NativeDCtx;
+  CCtx: new () => NativeCCtx;
+  compressBound(size: number): number;
+  ResetDirective: { sessionOnly: number };
+};
 
 function loadNative(): NativeBinding | null {
   if (process.env.LOGHOOK_ZSTD === 'fzstd') return null;
@@ -58,6 +67,18 @@ export function createDecoder(backend: 'zstd-napi' | 'fzstd' = zstdBackend): Str
 }
 
 const spareContexts: NativeDCtx[] = [];
+
+/** Compresses one buffer into one zstd frame (synchronous, native), or null when zstd-napi is
+ * not loaded: fzstd only decodes. Used for request bodies (Content-Encoding: zstd). */
+export function createCompressor(level = 3): ((src: Buffer) => Buffer) | null {
+  if (!native) return null;
+  const cctx = new native.CCtx();
+  const bound = native.compressBound.bind(native);
+  return (src) => {
+    const dst = Buffer.allocUnsafe(bound(src.length));
+    return dst.subarray(0, cctx.compress(dst, src, level));
+  };
+}
 
 class NativeDecoder implements StreamDecoder {
   private atFrameBoundary = true;

@@ -5,6 +5,7 @@ import { bodySize } from '../../src/deliver/batch-body.js';
 import type { QueuedMessage } from '../../src/spool/types.js';
 import { seededRandom } from '../helpers/manual-clock.js';
 import { FakeQueue } from './fake-queue.js';
+import { formatEventIdList } from '../../src/hook/event-id-list.js';
 
 const limits = (o: Partial<BatchLimits> = {}): BatchLimits => ({
   batchSize: 100,
@@ -147,4 +148,19 @@ test('flush sends at once, and a batch already full by bytes does not wait', () 
   assert.equal(planBatch(pend(rows.slice(0, 1)), l, 0).kind, 'wait');
   assert.equal(planBatch(pend(rows.slice(0, 1)), l, 0, true).kind, 'send');
   assert.equal(planBatch(pend(rows), limits({ minBatchSize: 10, maxBatchBytes: 100 }), 0).kind, 'send');
+});
+
+test('with an id budget, a batch of scattered lines stops before its compact id list would pass it', () => {
+  const q = new FakeQueue();
+  // lines 0, 2, 4, ...: no runs, so every id adds ",<line>"
+  const rows = Array.from({ length: 300 }, (_, i) => q.add([rec(20)], { firstLine: i * 2 }));
+  const budget = 200;
+  drain(pend(rows), limits({ batchSize: 1000, maxIdListBytes: budget }), (p) => {
+    const meterText = formatEventIdList(p.slices);
+    assert.ok(meterText.length <= budget, `${meterText.length} bytes of ids`);
+  });
+  // consecutive lines make one run: the whole batch fits however large
+  const q2 = new FakeQueue();
+  const run = [q2.add(Array.from({ length: 500 }, () => rec(20)))];
+  assert.deepEqual(drain(pend(run), limits({ batchSize: 1000, maxIdListBytes: budget })), [500]);
 });

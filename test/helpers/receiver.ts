@@ -5,8 +5,11 @@
 //   rx.script({ status: 500 }, { status: 503, headers: { 'retry-after': '5' } }, { reset: true });
 //   ... rx.requests, rx.eventIds(), rx.records(), await rx.waitForRequests(3)
 //   await rx.close();
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { parseEventIdList } from '../../src/hook/event-id-list.js';
 
 export interface ScriptedResponse {
   /** default 200 */
@@ -38,6 +41,8 @@ export interface ReceivedRequest {
   receivedAt: number;
   /** what the receiver answered (after the fact: reset/hang included) */
   response: ScriptedResponse;
+  /** https only: the SNI name the client sent, and the client certificate's CN if it sent one */
+  tls?: { servername: string | null; clientCN: string | null; authorized: boolean };
 }
 
 export interface ReceiverOptions {
@@ -46,6 +51,11 @@ export interface ReceiverOptions {
   /** decides every response itself (the script is then ignored) */
   respond?: (req: ReceivedRequest) => ScriptedResponse;
   now?: () => number;
+  /** serve https with these options (cert, key, ca, requestCert...) */
+  tls?: HttpsOptions;
+  /** answer 400 to a request with a header line (name, ": ", value) longer than this, as nginx
+   * does beyond large_client_header_buffers (8 KiB by default) */
+  maxHeaderLineBytes?: number;
 }
 
 export class Receiver {
@@ -63,9 +73,12 @@ export class Receiver {
     private readonly opts: ReceiverOptions,
   ) {}
 
+  /** connections accepted so far */
+  connections = 0;
+
   static async start(opts: ReceiverOptions = {}): Promise<Receiver> {
     let rx!: Receiver;
-    const server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       rx.concurrent++;
       rx.maxConcurrent = Math.max(rx.maxConcurrent, rx.concurrent);
       let done = false;
@@ -88,8 +101,11 @@ export class Receiver {
           remotePort: req.socket.remotePort ?? 0,
           receivedAt: (rx.opts.now ?? Date.now)(),
           response: {},
+          ...(rx.opts.tls ? { tls: tlsInfo(req.socket as TLSSocket) } : {}),
         };
-        const spec = rx.opts.respond ? rx.opts.respond(r) : (rx.queue.shift() ?? rx.opts.defaultResponse ?? {});
+        const spec = tooLongHeaderLine(req, rx.opts.maxHeaderLineBytes)
+          ? { status: 400, body: 'Request Header Or Cookie Too Large' }
+          : rx.opts.respond ? rx.opts.respond(r) : (rx.queue.shift() ?? rx.opts.defaultResponse ?? {});
         r.response = spec;
         rx.requests.push(r);
         rx.notify();
@@ -115,8 +131,10 @@ export class Receiver {
         if (spec.delayMs) setTimeout(answer, spec.delayMs);
         else answer();
       });
-    });
+    };
+    const server: Server = opts.tls ? createHttpsServer(opts.tls, handler) : createServer(handler);
     server.on('connection', (s: Socket) => {
+      rx.connections++;
       rx.sockets.add(s);
       s.on('close', () => rx.sockets.delete(s));
     });
@@ -130,7 +148,7 @@ export class Receiver {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}/hook`;
+    return `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${this.port}/hook`;
   }
 
   /** Queues responses for the next requests, in order. */
@@ -151,9 +169,9 @@ export class Receiver {
     return out;
   }
 
-  static eventIdsOf(r: ReceivedRequest): string[] {
+  static eventIdsOf(r: Pick<ReceivedRequest, 'headers'>): string[] {
     const list = r.headers['loghook-event-ids'];
-    if (typeof list === 'string' && list !== '') return list.split(',');
+    if (typeof list === 'string' && list !== '') return parseEventIdList(list);
     const id = r.headers['webhook-id'];
     return typeof id === 'string' ? [id] : [];
   }
@@ -208,4 +226,17 @@ export class Receiver {
       }
     }
   }
+}
+
+function tooLongHeaderLine(req: IncomingMessage, max: number | undefined): boolean {
+  if (max === undefined) return false;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) if (Buffer.byteLength(raw[i]!) + 2 + Buffer.byteLength(raw[i + 1]!) > max) return true;
+  return false;
+}
+
+function tlsInfo(s: TLSSocket): NonNullable<ReceivedRequest['tls']> {
+  const peer = s.getPeerCertificate();
+  const cn = peer && peer.subject ? peer.subject.CN : undefined;
+  return { servername: typeof s.servername === 'string' ? s.servername : null, clientCN: typeof cn === 'string' ? cn : null, authorized: s.authorized };
 }

@@ -1,11 +1,17 @@
 // The HTTP adapter: the only file in loghook that imports undici. One keep-alive `Pool` per
 // endpoint, `request()` rather than fetch (5-9x faster here, see DEPENDENCIES.md), no pipelining
 // (unsafe for POST retries), no redirects followed. `post()` never throws: every result, a
-// response or a transport failure, comes back as an HttpOutcome that src/deliver/policy.ts
-// classifies.
+// response or a transport failure, comes back as an HttpOutcome that policy.ts classifies.
+// TLS settings (tls.ts) and the proxy (proxy.ts) arrive as plain options; the dispatchers that
+// apply them are built here: a Pool, a ProxyAgent for a configured proxy, an EnvHttpProxyAgent
+// for HTTPS_PROXY and friends. Every connection of any of them goes through one wrapper that
+// waits for `beforeConnect` (max_connection_rate) and forces `tls_server_name`.
 import { STATUS_CODES } from 'node:http';
-import { Pool } from 'undici';
+import type { Socket } from 'node:net';
+import { Client, EnvHttpProxyAgent, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import { UsageError } from '../../util/errors.js';
+import type { TlsConnectOptions } from './tls.js';
+import type { ProxySetting } from './proxy.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
@@ -39,6 +45,16 @@ export interface HttpClientOptions {
   connectTimeoutMs?: number;
   /** idle keep-alive connections are closed after this (default 4 s, undici's own) */
   keepAliveTimeoutMs?: number;
+  /** default POST */
+  method?: 'POST' | 'PUT';
+  /** node:tls options for an https url (tls.ts); null or absent: Node's defaults */
+  tls?: TlsConnectOptions | null;
+  /** default: direct */
+  proxy?: ProxySetting;
+  /** a connection is closed and replaced after this many requests (undici maxRequestsPerClient) */
+  maxRequestsPerConnection?: number;
+  /** awaited before every new connection; false: do not connect (the sink is closing) */
+  beforeConnect?: () => Promise<boolean>;
 }
 
 /** Bytes of the response body kept for the disposition. */
@@ -48,39 +64,44 @@ const MAX_DRAIN_BYTES = 64 * 1024;
 
 export class HttpClient {
   readonly url: string;
-  private readonly pool: Pool;
+  private readonly pool: Dispatcher;
+  private readonly origin: string;
   private readonly path: string;
+  private readonly method: 'POST' | 'PUT';
   private readonly timeoutMs: number;
 
   constructor(opts: HttpClientOptions) {
     const u = parseEndpoint(opts.url);
     this.url = opts.url;
+    this.origin = u.origin;
     this.path = u.pathname + u.search;
+    this.method = opts.method ?? 'POST';
     this.timeoutMs = opts.timeoutMs ?? 30_000;
-    this.pool = new Pool(u.origin, {
-      connections: Math.max(1, opts.connections ?? 1),
-      pipelining: 1,
-      connectTimeout: opts.connectTimeoutMs ?? 10_000,
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-      ...(opts.keepAliveTimeoutMs !== undefined ? { keepAliveTimeout: opts.keepAliveTimeoutMs } : {}),
-    });
+    this.pool = buildDispatcher(u.origin, opts, this.timeoutMs, this.alerts);
+    this.closeEach = opts.maxRequestsPerConnection === 1;
   }
 
-  /** POSTs `body`; resolves with the response or the transport error, never rejects. */
+  /** one request per connection: each asks for `Connection: close` */
+  private readonly closeEach: boolean;
+
+  /** TLS alerts the receiver sent after the handshake, by local port (see tlsAlertOf). */
+  private readonly alerts = new Map<number, { code: string; message: string }>();
+
+  /** Sends `body` (POST or PUT); resolves with the response or the transport error, never rejects. */
   async post(body: Buffer, headers: Record<string, string>): Promise<HttpOutcome> {
     let res;
     try {
       res = await this.pool.request({
-        method: 'POST',
+        origin: this.origin,
+        method: this.method,
         path: this.path,
         body,
-        headers,
+        headers: this.closeEach ? { ...headers, connection: 'close' } : headers,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       });
     } catch (err) {
-      return transportError(err);
+      return this.tlsAlertOf(err) ?? transportError(err);
     }
     // A 2xx is final as soon as its status arrives: the receiver has taken the records. Any other
     // response counts once its body has arrived: a reset in the middle of it is a transport error.
@@ -100,15 +121,95 @@ export class HttpClient {
     };
   }
 
+  /**
+   * A TLS 1.3 server checks the client certificate after the handshake: it answers a refused
+   * one with an alert and closes, and undici reports only "other side closed". The socket saw
+   * the alert (connect() below keeps it by local port): that is the real reason.
+   */
+  private tlsAlertOf(err: unknown): HttpOutcome | null {
+    if (this.alerts.size === 0) return null;
+    const port = (err as { socket?: { localPort?: unknown } } | null)?.socket?.localPort;
+    const alert = typeof port === 'number' ? this.alerts.get(port) : undefined;
+    if (!alert) return null;
+    this.alerts.delete(port as number);
+    return { kind: 'error', code: alert.code, message: alert.message };
+  }
+
   /** Waits for requests in flight, then closes the connections. */
   async close(): Promise<void> {
-    if (!this.pool.closed && !this.pool.destroyed) await this.pool.close();
+    if (!this.done) {
+      this.done = true;
+      await this.pool.close();
+    }
   }
 
   /** Aborts requests in flight (they resolve as UND_ERR_DESTROYED errors) and closes at once. */
   async destroy(): Promise<void> {
-    if (!this.pool.destroyed) await this.pool.destroy();
+    if (!this.destroyed) {
+      this.destroyed = this.done = true;
+      await this.pool.destroy();
+    }
   }
+  private done = false;
+  private destroyed = false;
+}
+
+/** The error a connection gets when `beforeConnect` says no. */
+const GATE_CLOSED = Object.assign(new Error('not connecting: the sink is closing'), { code: 'UND_ERR_DESTROYED' });
+
+type Alerts = Map<number, { code: string; message: string }>;
+
+function buildDispatcher(origin: string, o: HttpClientOptions, timeoutMs: number, alerts: Alerts): Dispatcher {
+  const tls = o.tls ?? null;
+  const servername = tls?.servername;
+  const gate = o.beforeConnect;
+  // Every Client (one connection at a time) connects through this: the rate gate, then undici's
+  // own connector with our server name (undici would prefer the Host's name over ours).
+  const clientFactory = (clientOrigin: string | URL, co: Client.Options): Client => {
+    const inner = co.connect as (opts: Record<string, unknown>, cb: (err: Error | null, socket: unknown) => void) => void;
+    const connect = (opts: Record<string, unknown>, cb: (err: Error | null, socket: unknown) => void) => {
+      const done = (err: Error | null, socket: unknown) => {
+        if (socket && opts.protocol === 'https:') watchAlerts(socket as Socket, alerts);
+        cb(err, socket);
+      };
+      const go = () => inner(servername ? { ...opts, servername } : opts, done);
+      if (!gate) return go();
+      gate().then((ok) => (ok ? go() : cb(GATE_CLOSED, null)), (err: Error) => cb(err, null));
+    };
+    return new Client(clientOrigin, { ...co, connect: connect as unknown as Client.Options['connect'] });
+  };
+  const poolFactory = (poolOrigin: string | URL, po: object): Pool => new Pool(poolOrigin, { ...(po as Pool.Options), factory: clientFactory });
+  const pool: Pool.Options = {
+    connections: Math.max(1, o.connections ?? 1),
+    pipelining: 1,
+    connectTimeout: o.connectTimeoutMs ?? 10_000,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    ...(o.keepAliveTimeoutMs !== undefined ? { keepAliveTimeout: o.keepAliveTimeoutMs } : {}),
+    // undici closes a connection after maxRequestsPerClient + 1 requests (it counts from 0), and
+    // 0 means no limit: 1 request per connection is done with `Connection: close` (post()).
+    ...(o.maxRequestsPerConnection && o.maxRequestsPerConnection > 1 ? { maxRequestsPerClient: o.maxRequestsPerConnection - 1 } : {}),
+  };
+  const proxy = o.proxy ?? { kind: 'direct' };
+  switch (proxy.kind) {
+    case 'direct':
+      return poolFactory(origin, { ...pool, ...(tls ? { connect: tls } : {}) });
+    case 'url':
+      return new ProxyAgent({ ...pool, uri: proxy.uri, ...(tls ? { requestTls: tls } : {}), factory: poolFactory });
+    case 'env':
+      return new EnvHttpProxyAgent({ ...pool, ...(tls ? { connect: tls, requestTls: tls } : {}), factory: poolFactory });
+  }
+}
+
+/** Keeps the TLS alert a socket receives (ERR_SSL_*_ALERT_*), by its local port, a few at most. */
+function watchAlerts(socket: Socket, alerts: Alerts): void {
+  const port = socket.localPort;
+  if (port === undefined) return;
+  socket.on('error', (e: Error & { code?: string }) => {
+    if (typeof e.code !== 'string' || !/^ERR_SSL_.*ALERT/.test(e.code)) return;
+    if (alerts.size >= 64) alerts.delete(alerts.keys().next().value!);
+    alerts.set(port, { code: e.code, message: e.message.split('\n')[0]! });
+  });
 }
 
 /** Reads up to SNIPPET_BYTES; drains the rest (to keep the connection) or drops it if large. */
@@ -127,7 +228,9 @@ async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): unknown })
 }
 
 function transportError(err: unknown): HttpOutcome {
-  const e = err as { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown; name?: unknown };
+  let e = err as { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown; name?: unknown };
+  // A certificate failure behind a proxy tunnel comes wrapped: the cause says what failed.
+  if (e?.code === 'UND_ERR_PRX_TLS' && e.cause) e = e.cause as typeof e;
   const inner = Array.isArray(e?.errors) ? (e.errors[0] as typeof e | undefined) : undefined;
   const cause = e?.cause as typeof e | undefined;
   const code =

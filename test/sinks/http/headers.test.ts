@@ -4,8 +4,13 @@ import { HeaderBuilder, basicAuthFromUrl, parseHeaderOption } from '../../../src
 import { batchId as batchWebhookId, requestId } from '../../../src/hook/event-id.js';
 import type { BatchFormat } from '../../../src/deliver/batch-body.js';
 
+/** A request for event ids `<segkey>-<line>` (one row per id, so any order can be made). */
 function req(eventIds: string[], attempt: number, now: number, format: BatchFormat) {
-  return { id: requestId(eventIds), eventIds, attempt, now, format };
+  const slices = eventIds.map((id) => {
+    const [segmentKey, line] = id.split('-') as [string, string];
+    return { msg: { segmentKey, lines: [Number(line)] }, from: 0, to: 1 };
+  });
+  return { id: requestId(eventIds), slices, records: eventIds.length, attempt, timestamp: String(Math.floor(now / 1000)), format };
 }
 import { UsageError } from '../../../src/util/errors.js';
 
@@ -30,7 +35,7 @@ test('a batch: a stable b- id from its members, and the members in body order', 
   assert.equal(a['webhook-id'], batchWebhookId(ids));
   assert.notEqual(batchWebhookId(['k-1', 'k-2']), a['webhook-id']);
   assert.equal(a['idempotency-key'], a['webhook-id']);
-  assert.equal(a['loghook-event-ids'], 'k-1,k-2,k-3');
+  assert.equal(a['loghook-event-ids'], 'k-1..3');
   assert.equal(b['loghook-attempt'], '3');
   assert.equal(a['content-type'], 'application/x-ndjson');
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classify, classifyStatus, dispositionOf, parseStatusList } from '../../../src/sinks/http/policy.js';
+import { classify, classifyStatus, dispositionOf, parseStatusList, sinkOutcomeOf } from '../../../src/sinks/http/policy.js';
 import type { HttpOutcome } from '../../../src/sinks/http/client.js';
 import { UsageError } from '../../../src/util/errors.js';
 
@@ -20,8 +20,8 @@ test('408, 429, 500, 502, 503, 504 and other 5xx are retried', () => {
   for (const s of [408, 429, 500, 502, 503, 504, 507, 520, 599]) assert.equal(classifyStatus(s), 'retry', String(s));
 });
 
-test('3xx, other 4xx, 501 and 505 are final', () => {
-  for (const s of [301, 302, 304, 400, 401, 403, 404, 410, 413, 422, 501, 505]) assert.equal(classifyStatus(s), 'final', String(s));
+test('4xx other than 408, 429 (and 413, 431 for a batch), 501 and 505 are final', () => {
+  for (const s of [400, 401, 403, 404, 410, 413, 415, 422, 431, 501, 505]) assert.equal(classifyStatus(s), 'final', String(s));
 });
 
 test('every transport error is retried', () => {
@@ -82,4 +82,42 @@ test('disposition reads like KumoMTA: status, reason, body on one line', () => {
     dispositionOf({ kind: 'error', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' }),
     'connection error: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:9',
   );
+});
+
+test('certificate errors are config failures whose disposition names the fix', () => {
+  const cases: [string, RegExp][] = [
+    ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', /unknown authority: set ca_file/],
+    ['SELF_SIGNED_CERT_IN_CHAIN', /unknown authority: set ca_file/],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', /self-signed: set ca_file/],
+    ['CERT_HAS_EXPIRED', /has expired/],
+    ['CERT_NOT_YET_VALID', /not valid yet: check this host's clock/],
+    ['CERT_REVOKED', /was revoked/],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', /not for this host name.*tls_server_name/],
+    ['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', /requires a client certificate/],
+    ['ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', /refused the client certificate/],
+    ['ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED', /refused the client certificate.*expired/],
+    ['ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', /tls_min_version/],
+    ['ERR_SSL_WRONG_VERSION_NUMBER', /does not speak TLS/],
+  ];
+  for (const [code, re] of cases) {
+    const out = sinkOutcomeOf({ kind: 'error', code, message: 'm' }, undefined, 0);
+    assert.equal(out.kind, 'config', code);
+    assert.equal(out.verdict, 'retry', code);
+    assert.equal(out.signal, 'unreachable', code);
+    assert.equal(out.failureKey, `tls:${code}`);
+    assert.match(out.disposition!, re, code);
+  }
+  for (const code of ['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'ENOTFOUND']) {
+    assert.equal(sinkOutcomeOf({ kind: 'error', code, message: 'm' }, undefined, 0).kind, 'unreachable', code);
+  }
+});
+
+test('3xx is retried as a configuration problem; 413 and 431 depend on the batch', () => {
+  const r = (status: number, headers = {}): HttpOutcome => ({ kind: 'response', status, statusText: '', headers, bodySnippet: '' });
+  assert.equal(classifyStatus(302), 'retry');
+  assert.match(sinkOutcomeOf(r(302), undefined, 0).disposition!, /names no Location: check the url/);
+  assert.equal(classifyStatus(413, undefined, 2), 'retry');
+  assert.equal(classifyStatus(413, undefined, 1), 'final');
+  assert.equal(sinkOutcomeOf(r(431), undefined, 0, 5).kind, 'too-large');
+  assert.equal(sinkOutcomeOf(r(415), undefined, 0).endpointLevel, 415);
 });
