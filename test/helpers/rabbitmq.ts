@@ -132,6 +132,9 @@ export class Rabbit {
     if (!s) return;
     s.signal('SIGKILL');
     await s.exited;
+    // the group leader is the start script: beam.smp may outlive it by a moment
+    const deadline = Date.now() + 10_000;
+    while ((await listening(this.port)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     this.server = null;
   }
 
