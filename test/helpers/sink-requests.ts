@@ -5,6 +5,8 @@ import type { SinkRequest } from '../../src/deliver/sink.js';
 import { eventIdsOf, requestId } from '../../src/hook/event-id.js';
 
 let nextRow = 1;
+/** distinct lines by default, so distinct records get distinct event ids */
+let nextLine = 0;
 
 /** A queued row holding these records (objects are JSON-encoded; strings are taken as lines). */
 export function rowOf(records: readonly (object | string)[], o: { segmentKey?: string; firstLine?: number; attempts?: number } = {}): QueuedMessage {
@@ -13,7 +15,8 @@ export function rowOf(records: readonly (object | string)[], o: { segmentKey?: s
   const ends: number[] = [];
   let end = 0;
   for (const l of lines) ends.push((end += Buffer.byteLength(l)));
-  const first = o.firstLine ?? 0;
+  const first = o.firstLine ?? nextLine;
+  nextLine = Math.max(nextLine, first + lines.length);
   return {
     rowId: nextRow++, stream: 's1', segment: 'seg-1', segmentKey: o.segmentKey ?? '0123456789abcdef',
     lines: Uint32Array.from(lines, (_, i) => first + i), body, ends: Uint32Array.from(ends),
