@@ -37,13 +37,25 @@ export function notRunnableYet(config: Config, file: string | null): string | nu
   const topKeys = top.filter(([set]) => set).map(([, k]) => k);
   if (topKeys.length) return `${from}: ${topKeys.join(', ')} ${topKeys.length > 1 ? 'are' : 'is'} validated but not implemented yet by tail; leave ${topKeys.length > 1 ? 'them' : 'it'} out for now`;
   for (const hook of config.hooks) {
-    if (hook.kind !== 'http') return `${from}: hook '${hook.name}': kind "${hook.kind}" is not implemented yet by tail`;
-    const notYet = unsupported(hook);
+    const notYet = hook.kind === 'http' ? unsupported(hook) : brokerUnsupported(hook);
     if (notYet.length > 0) {
       return `${from}: hook '${hook.name}': ${notYet.join(', ')} ${notYet.length > 1 ? 'are' : 'is'} validated but not implemented yet by tail; leave ${notYet.length > 1 ? 'them' : 'it'} out for now`;
     }
   }
   return null;
+}
+
+/** The keys a broker hook may set that its sinks do not do yet. */
+function brokerUnsupported(h: Exclude<HookConfig, { kind: 'http' }>): string[] {
+  const keys: [boolean, string][] = [
+    [h.batchFormat === 'envelope', 'batch_format = "envelope"'],
+    [h.body.mode !== 'raw', 'body'],
+    [h.maxMessageRatePerSecond !== undefined, 'max_message_rate'],
+    [h.tls.insecureSkipVerify, 'tls_insecure_skip_verify'],
+    [h.tls.serverName !== undefined, 'tls_server_name'],
+    [h.tls.clientKeyPassword !== undefined, 'client_key_password'],
+  ];
+  return keys.filter(([set]) => set).map(([, k]) => k);
 }
 
 /** The file keys set to something this build's runtime does not do. */

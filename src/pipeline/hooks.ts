@@ -10,10 +10,16 @@ import type { HeaderItem } from '../sinks/http/headers.js';
 import { compileHook, type Hook } from '../hook/hook.js';
 import { RouteTable } from '../hook/routes.js';
 import { templateFields } from '../config/template-syntax.js';
-import type { Config, HookConfig, HttpHookConfig } from '../config/schema.js';
+import type { AmqpHookConfig, Config, HookConfig, HttpHookConfig, NatsHookConfig } from '../config/schema.js';
+import { AmqpSink } from '../sinks/amqp/sink.js';
+import { maskAmqpUrl } from '../sinks/amqp/config.js';
+import { NatsSink } from '../sinks/nats/sink.js';
+import type { KeyOf } from '../sinks/broker-fields.js';
+import { compileTemplate } from '../hook/template.js';
+import { RecordView } from '../record/view.js';
+import { recordStart } from '../spool/types.js';
 import { redactUrl, type Logger } from '../telemetry/logger.js';
 import type { Clock } from '../util/clock.js';
-import { UsageError } from '../util/errors.js';
 import type { SelectedHook } from './hook-select.js';
 
 export interface HookRuntime {
@@ -51,8 +57,66 @@ export function hooksOf(config: Config, deps: HookDeps): HookRuntime[] {
 }
 
 function hookOf(h: HookConfig, deps: HookDeps): HookRuntime {
-  if (h.kind !== 'http') throw new UsageError(`hook '${h.name}': kind "${h.kind}" is not available in this build`);
-  return httpHook(h, deps);
+  if (h.kind === 'http') return httpHook(h, deps);
+  return brokerHook(h, deps);
+}
+
+/** A delivery's options, the same for every kind. */
+function deliveryOf(h: HookConfig): HookRuntime['delivery'] {
+  return {
+    batchSize: h.batchSize,
+    minBatchSize: h.minBatchSize,
+    maxBatchLatencyMs: h.maxBatchLatencyMs,
+    maxBatchBytes: h.maxBatchBytes,
+    batchFormat: h.batchFormat === 'ndjson' ? 'ndjson' : 'array',
+    concurrency: h.concurrency,
+    retryIntervalMs: h.retryIntervalMs,
+    maxRetryIntervalMs: h.maxRetryIntervalMs,
+    maxAgeMs: h.maxAgeMs,
+  };
+}
+
+/**
+ * An AMQP or NATS hook: one endpoint (its broker), the routing key or subject rendered from a
+ * request's first record (with batch_size > 1 a message's records share its key: README).
+ */
+function brokerHook(h: AmqpHookConfig | NatsHookConfig, deps: HookDeps): HookRuntime {
+  const plain = h.match.length === 0;
+  const rt: HookRuntime = {
+    name: h.name,
+    describe: `${h.name} (${h.kind === 'amqp' ? maskAmqpUrl(h.url) : h.servers.join(',')})`,
+    select: { chunkRecords: Math.max(h.batchSize, 100), chunkBytes: h.maxBatchBytes },
+    delivery: deliveryOf(h),
+    sinkFor: () => {
+      const t = h.tls;
+      const tls = { ...(t.caFile ? { caFile: t.caFile } : {}), ...(t.clientCert ? { clientCert: t.clientCert } : {}), ...(t.clientKey ? { clientKey: t.clientKey } : {}) };
+      const common = { timeoutMs: h.timeoutMs, version: deps.version, logger: deps.logger, clock: deps.clock, ...tls };
+      if (h.kind === 'amqp') {
+        return new AmqpSink({ url: h.url, exchange: h.exchange, routingKey: keyTemplate(h.routingKey, `hook '${h.name}': routing_key`), mandatory: h.mandatory, ...common });
+      }
+      const a = h.auth;
+      const auth = a?.kind === 'token' ? { token: a.token } : a?.kind === 'user' ? { user: a.user, password: a.password } : a?.kind === 'nkey' ? { nkeySeed: a.seed } : a?.kind === 'creds' ? { credsFile: a.file } : {};
+      return new NatsSink({ servers: h.servers, subject: keyTemplate(h.subject, `hook '${h.name}': subject`), ...auth, ...common });
+    },
+  };
+  if (plain) rt.select.plain = { ...(h.types ? { types: new Set<string>(h.types) } : {}), excludeLogRecord: !h.includeLogRecord };
+  else {
+    rt.select.compiled = compileHook({ name: h.name, url: 'http://broker.invalid/', ...(h.types ? { types: h.types } : {}), includeLogRecord: h.includeLogRecord, match: Object.fromEntries(h.match.map((r) => [r.field, r.globs])) });
+    rt.select.ownUrl = 'http://broker.invalid/';
+  }
+  return rt;
+}
+
+/** A routing key or subject template, rendered from a request's first record; a missing field renders as `_`. */
+function keyTemplate(text: string, where: string): KeyOf {
+  const tpl = compileTemplate(text, { encode: 'subject', where });
+  if (!tpl.dynamic) return tpl.text.replace(/\{\{/g, '{').replace(/\}\}/g, '}');
+  return (req) => {
+    const first = req.slices[0]!;
+    const m = first.msg;
+    const out = tpl.render(new RecordView(m.body, recordStart(m, first.from), m.ends[first.from]!));
+    return typeof out === 'string' ? out : tpl.render(RecordView.ofRecord({ type: '' } as never)) as string;
+  };
 }
 
 function httpHook(h: HttpHookConfig, deps: HookDeps): HookRuntime {
@@ -64,17 +128,7 @@ function httpHook(h: HttpHookConfig, deps: HookDeps): HookRuntime {
     name: h.name,
     describe: h.name === 'default' ? redactUrl(h.url) : `${h.name} (${h.routes ? `routes ${h.routes}` : redactUrl(h.url)})`,
     select: { ...chunk },
-    delivery: {
-      batchSize: h.batchSize,
-      minBatchSize: h.minBatchSize,
-      maxBatchLatencyMs: h.maxBatchLatencyMs,
-      maxBatchBytes: h.maxBatchBytes,
-      batchFormat: h.batchFormat === 'ndjson' ? 'ndjson' : 'array',
-      concurrency: h.concurrency,
-      retryIntervalMs: h.retryIntervalMs,
-      maxRetryIntervalMs: h.maxRetryIntervalMs,
-      maxAgeMs: h.maxAgeMs,
-    },
+    delivery: deliveryOf(h),
     sinkFor: (endpoint) => {
       if (!endpoint.startsWith('route:')) return httpSink(h, endpoint !== '' ? endpoint : h.routes && h.defaultUrl ? h.defaultUrl : h.url, [], deps);
       const key = endpoint.slice('route:'.length);

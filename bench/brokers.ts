@@ -1,0 +1,224 @@
+// Benchmark (a script, not a test): loghook's broker sinks driven by the real Dispatcher over an
+// in-memory queue, against a bare publisher written with the same client library in the same
+// run (rounds alternate which goes first): same record bytes, same body per message, the same number of messages in flight, confirms
+// (AMQP confirm channel) or acks (JetStream publish) awaited for each.
+//   node dist/bench/brokers.js [records per case, default 200000] [amqp|nats] [in flight, default 8]
+// Brokers are private instances (test/helpers), each in its own processes. The queue holds at
+// most 10,000 messages (oldest dropped) so memory stays flat, and is emptied before each case; every message is still persisted
+// and confirmed. CPU is this process's (user + system) per record.
+import amqp from 'amqplib';
+import { connect, headers as natsHeaders } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { Rabbit } from '../test/helpers/rabbitmq.js';
+import { NatsServer } from '../test/helpers/nats.js';
+import { Dispatcher } from '../src/deliver/dispatcher.js';
+import type { QueuePort } from '../src/deliver/queue-port.js';
+import type { Sink } from '../src/deliver/sink.js';
+import type { QueuedMessage } from '../src/spool/types.js';
+import { bodyFromSlices } from '../src/deliver/batch-body.js';
+import { eventIdsOf, requestId } from '../src/hook/event-id.js';
+import { silentLogger } from '../src/telemetry/logger.js';
+import { AmqpSink } from '../src/sinks/amqp/sink.js';
+import { NatsSink } from '../src/sinks/nats/sink.js';
+
+interface Result {
+  records: number;
+  seconds: number;
+  cpuUs: number;
+}
+
+const LINE = JSON.stringify({
+  type: 'Delivery', id: 'a'.repeat(32), sender: 'bounce@example.com', recipient: 'user@example.net',
+  queue: 'welcome:acme@example.net', site: 'unspecified->mx.example.net@smtp_client', size: 12345,
+  response: { code: 250, enhanced_code: { class: 2, subject: 0, detail: 0 }, content: 'OK queued as 1234', command: '.\r\n' },
+  peer_address: { name: 'mx.example.net', addr: '192.0.2.1' }, timestamp: 1700000000, created: 1699999990,
+  num_attempts: 0, bounce_classification: 'Uncategorized', egress_pool: 'pool', egress_source: 'src',
+  meta: { tenant: 'acme', campaign: 'welcome' }, headers: { Subject: 'hello there'.repeat(20) }, nodeid: 'n'.repeat(36),
+}) + '\n';
+
+function makeRow(records: number, rowId: number, firstLine: number): QueuedMessage {
+  const len = Buffer.byteLength(LINE);
+  return {
+    rowId, queueId: 1, starts: null, stream: 's', segment: 'seg', segmentKey: '0123456789abcdef', lines: Uint32Array.from({ length: records }, (_, i) => firstLine + i),
+    body: Buffer.from(LINE.repeat(records)), ends: Uint32Array.from({ length: records }, (_, i) => (i + 1) * len),
+    createdAt: Date.now(), attempts: 0, dueAt: 0, disposition: null,
+  };
+}
+
+async function measure(total: number, run: () => Promise<void>): Promise<Result> {
+  const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  await run();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  return { records: total, seconds, cpuUs: (cpu.user + cpu.system) / total };
+}
+
+/** The whole loop: take, batch, body, properties, publish, confirm, ack. */
+async function dispatcherCase(sink: Sink, total: number, batch: number, inFlight: number): Promise<Result> {
+  let next = 0;
+  let acked = 0;
+  let finished!: () => void;
+  const done = new Promise<void>((r) => (finished = r));
+  const queue: QueuePort = {
+    takeDue: (max) => {
+      const out: QueuedMessage[] = [];
+      while (next < total && out.length * batch < Math.max(max, batch)) {
+        out.push(makeRow(batch, next / batch + 1, next));
+        next += batch;
+      }
+      return out;
+    },
+    nextDueAt: () => (next < total ? 0 : null),
+    ack: (ids) => {
+      acked += ids.length * batch;
+      if (acked >= total) finished();
+    },
+    settle: (_m, results) => {
+      throw new Error(`unexpected settle: ${JSON.stringify(results[0])}`);
+    },
+    noteEndpoint: () => undefined,
+  };
+  const d = new Dispatcher({ sink, queue, batchSize: batch, concurrency: inFlight, maxBatchBytes: 16 << 20 });
+  // connect outside the measurement, as the bare publisher does
+  const warm = makeRow(1, 0, 1e9);
+  const ids = eventIdsOf([{ msg: warm, from: 0, to: 1 }]);
+  const w = await sink.send({ slices: [{ msg: warm, from: 0, to: 1 }], records: 1, eventIds: ids, id: requestId(ids), attempt: 1, now: Date.now(), format: 'array' });
+  if (w.verdict !== 'delivered') throw new Error(`warm-up: ${w.disposition}`);
+  const r = await measure(total, async () => {
+    void d.start();
+    await done;
+  });
+  await d.stop({ timeoutMs: 5000 });
+  await sink.close();
+  return r;
+}
+
+/** A bare publisher: `inFlight` workers, each publish awaited for its confirm. */
+async function bareCase(publish: (body: Buffer, id: string) => Promise<void>, total: number, batch: number, inFlight: number): Promise<Result> {
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const first = next;
+      next += batch;
+      // the same bytes loghook sends: the record, or an array of records
+      const row = makeRow(batch, 1, first);
+      const ids = eventIdsOf([{ msg: row, from: 0, to: batch }]);
+      await publish(bodyFromSlices([{ msg: row, from: 0, to: row.ends.length }], 'array').body, requestId(ids));
+    }
+  };
+  return measure(total, () => Promise.all(Array.from({ length: inFlight }, worker)).then(() => undefined));
+}
+
+async function amqpCases(inFlight: number): Promise<Record<string, unknown>> {
+  const rmq = await Rabbit.start();
+  try {
+    const admin = await rmq.connect();
+    const ch = await admin.createChannel();
+    await ch.assertExchange('bench', 'fanout', { durable: true });
+    await ch.assertQueue('bench', { durable: true, arguments: { 'x-max-length': 10_000 } });
+    await ch.bindQueue('bench', 'bench', '');
+    await admin.close();
+    const out: Record<string, unknown> = {};
+    const purge = async () => {
+      const c = await rmq.connect();
+      await (await c.createChannel()).purgeQueue('bench');
+      await c.close();
+    };
+    for (const batch of [1, 100]) {
+      const bare = async () => {
+        await purge();
+        const c = await amqp.connect(rmq.url());
+        const cc = await c.createConfirmChannel();
+        const r = await bareCase(
+          (body, id) =>
+            new Promise((resolve, reject) =>
+              cc.publish('bench', 'kumo', body, { persistent: true, messageId: id, contentType: 'application/json', appId: 'bench', mandatory: true }, (err: unknown) => (err ? reject(err) : resolve())),
+            ),
+          perRound, batch, inFlight,
+        );
+        await c.close();
+        return r;
+      };
+      const lh = async () => {
+        await purge();
+        const sink = new AmqpSink({ url: rmq.url(), exchange: 'bench', routingKey: 'kumo', version: 'bench', logger: silentLogger });
+        return dispatcherCase(sink, perRound, batch, inFlight);
+      };
+      out[`batch ${batch}`] = report(...(await alternate(ROUNDS, bare, lh)));
+    }
+    return out;
+  } finally {
+    await rmq.stop();
+  }
+}
+
+async function natsCases(inFlight: number): Promise<Record<string, unknown>> {
+  const srv = await NatsServer.start();
+  try {
+    await srv.addStream({ name: 'BENCH', subjects: ['bench.>'], max_msgs: 10_000, discard: 'old' as never });
+    const out: Record<string, unknown> = {};
+    const purge = () => srv.withJsm({}, (jsm) => jsm.streams.purge('BENCH').then(() => undefined));
+    for (const batch of [1, 100]) {
+      const bare = async () => {
+        await purge();
+        const nc = await connect({ servers: [srv.url] });
+        const js = jetstream(nc);
+        const r = await bareCase(async (body, id) => {
+          const h = natsHeaders();
+          h.set('Content-Type', 'application/json');
+          await js.publish('bench.events', body, { msgID: id, headers: h });
+        }, perRound, batch, inFlight);
+        await nc.close();
+        return r;
+      };
+      const lh = async () => {
+        await purge();
+        const sink = new NatsSink({ servers: [srv.url], subject: 'bench.events', version: 'bench', logger: silentLogger });
+        return dispatcherCase(sink, perRound, batch, inFlight);
+      };
+      out[`batch ${batch}`] = report(...(await alternate(ROUNDS, bare, lh)));
+    }
+    return out;
+  } finally {
+    await srv.stop();
+  }
+}
+
+/** Rounds alternate which side goes first (the shared disk and CPU drift); totals per side. */
+async function alternate(rounds: number, bare: () => Promise<Result>, lh: () => Promise<Result>): Promise<[Result, Result]> {
+  const sum = (a: Result | null, b: Result): Result =>
+    a === null ? b : { records: a.records + b.records, seconds: a.seconds + b.seconds, cpuUs: (a.cpuUs * a.records + b.cpuUs * b.records) / (a.records + b.records) };
+  let b: Result | null = null;
+  let l: Result | null = null;
+  for (let i = 0; i < rounds; i++) {
+    if (i % 2 === 0) {
+      b = sum(b, await bare());
+      l = sum(l, await lh());
+    } else {
+      l = sum(l, await lh());
+      b = sum(b, await bare());
+    }
+  }
+  return [b!, l!];
+}
+
+function report(bare: Result, lh: Result) {
+  const rate = (r: Result) => Math.round(r.records / r.seconds);
+  return {
+    'bare records/s': rate(bare),
+    'loghook records/s': rate(lh),
+    'ratio (loghook / bare)': Number((rate(lh) / rate(bare)).toFixed(2)),
+    'bare CPU µs/record': Number(bare.cpuUs.toFixed(1)),
+    'loghook CPU µs/record': Number(lh.cpuUs.toFixed(1)),
+  };
+}
+
+const total = Number(process.argv[2] ?? 200_000);
+const only = process.argv[3];
+const inFlight = Number(process.argv[4] ?? 8);
+const ROUNDS = 4;
+const perRound = Math.ceil(total / ROUNDS / 100) * 100;
+console.log(`node ${process.version}, ${perRound * ROUNDS} records per side and case in ${ROUNDS} alternating rounds, record ${Buffer.byteLength(LINE)} bytes, ${inFlight} messages in flight`);
+if (only !== 'nats') console.log('\n## amqp (RabbitMQ, persistent, publisher confirms)\n' + JSON.stringify(await amqpCases(inFlight), null, 2));
+if (only !== 'amqp') console.log('\n## nats (JetStream, file storage, publish acks)\n' + JSON.stringify(await natsCases(inFlight), null, 2));

@@ -1,0 +1,188 @@
+// The NATS adapter: the only file in loghook that imports @nats-io (transport-node for the
+// connection, jetstream for publish-and-ack). The connection is made on demand, like AMQP's: a
+// send that finds no server reports it, and the dispatcher's endpoint breaker paces the next try.
+// Once connected, the library itself reconnects (forever, 1 s apart, jittered) and this client
+// answers "disconnected" at once while it does, so the breaker opens instead of requests piling
+// up in the library's buffer. `publish()` never rejects: every answer comes back as a
+// NatsPublishResult for policy.ts.
+import { readFileSync } from 'node:fs';
+import {
+  AuthorizationError, ConnectionError, InvalidArgumentError, PermissionViolationError, RequestError, TimeoutError,
+  UserAuthenticationExpiredError, connect, credsAuthenticator, headers as natsHeaders, nkeyAuthenticator,
+  type ConnectionOptions, type NatsConnection,
+} from '@nats-io/transport-node';
+import { JetStreamApiError, jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { UsageError, errorMessage } from '../../util/errors.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { TlsMaterial } from '../tls-files.js';
+
+export type NatsPublishResult =
+  | { kind: 'ack'; stream: string; seq: number; duplicate: boolean }
+  /** no stream listens on the subject (or JetStream is off): "no responders" */
+  | { kind: 'no-stream'; subject: string }
+  /** the stream refused the message: full, too large for it, ... (its own words) */
+  | { kind: 'api-error'; status: number; errCode: number; description: string }
+  /** larger than the server's max_payload (the client does not even send it) */
+  | { kind: 'too-large'; bytes: number; maxPayload: number }
+  | { kind: 'timeout'; ms: number }
+  | { kind: 'disconnected'; message: string }
+  | { kind: 'permission'; message: string }
+  | { kind: 'connect-failed'; code: string; auth: boolean; message: string };
+
+export interface NatsAuth {
+  token?: string;
+  user?: string;
+  password?: string;
+  nkeySeed?: string;
+  credsFile?: string;
+}
+
+export interface NatsClientOptions {
+  servers: string[];
+  masked: string;
+  auth: NatsAuth;
+  tls: TlsMaterial | null;
+  ackTimeoutMs: number;
+  connectTimeoutMs: number;
+  version: string;
+  logger: Logger;
+}
+
+interface Conn {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  down: boolean;
+}
+
+export class NatsClient {
+  private conn: Conn | null = null;
+  private opening: Promise<Conn> | null = null;
+  private readonly base: ConnectionOptions;
+  private destroyed = false;
+
+  constructor(private readonly o: NatsClientOptions) {
+    const a = o.auth;
+    const base: ConnectionOptions = {
+      servers: o.servers,
+      name: `loghook/${o.version}`,
+      timeout: o.connectTimeoutMs,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1000,
+      waitOnFirstConnect: false,
+    };
+    if (a.token !== undefined) base.token = a.token;
+    if (a.user !== undefined) {
+      base.user = a.user;
+      base.pass = a.password ?? '';
+    }
+    if (a.nkeySeed !== undefined) base.authenticator = nkeyAuthenticator(new TextEncoder().encode(a.nkeySeed));
+    if (a.credsFile !== undefined) {
+      let creds: Uint8Array;
+      try {
+        creds = readFileSync(a.credsFile);
+      } catch (err) {
+        throw new UsageError(`creds_file ${a.credsFile}: cannot read it (${errorMessage(err)})`);
+      }
+      base.authenticator = credsAuthenticator(creds);
+    }
+    if (o.tls) {
+      const t = o.tls;
+      base.tls = {
+        ...(t.ca ? { ca: t.ca.toString('utf8') } : {}),
+        ...(t.cert ? { cert: t.cert.toString('utf8') } : {}),
+        ...(t.key ? { key: t.key.toString('utf8') } : {}),
+      };
+    }
+    this.base = base;
+  }
+
+  async publish(subject: string, data: Uint8Array, msgId: string, hdrs: Record<string, string>): Promise<NatsPublishResult> {
+    let c: Conn;
+    try {
+      c = await this.connection();
+    } catch (err) {
+      return connectFailed(err);
+    }
+    if (c.down) return { kind: 'disconnected', message: `reconnecting to ${this.o.masked}` };
+    const max = c.nc.info?.max_payload ?? Infinity;
+    if (data.length > max) return { kind: 'too-large', bytes: data.length, maxPayload: max };
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(hdrs)) h.set(k, v);
+    try {
+      const ack = await c.js.publish(subject, data, { msgID: msgId, headers: h, timeout: this.o.ackTimeoutMs });
+      return { kind: 'ack', stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+    } catch (err) {
+      return this.publishFailed(err, c, subject, data.length, max);
+    }
+  }
+
+  async close(): Promise<void> {
+    const c = this.conn;
+    this.conn = null;
+    if (c) await c.nc.drain().catch(() => c.nc.close().catch(() => undefined));
+  }
+
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+    const c = this.conn;
+    this.conn = null;
+    if (c) await c.nc.close().catch(() => undefined);
+  }
+
+  private connection(): Promise<Conn> {
+    if (this.conn && !this.conn.nc.isClosed()) return Promise.resolve(this.conn);
+    this.opening ??= this.open().finally(() => (this.opening = null));
+    return this.opening;
+  }
+
+  private async open(): Promise<Conn> {
+    const nc = await connect(this.base);
+    if (this.destroyed) {
+      await nc.close();
+      throw new ConnectionError('the sink was stopped');
+    }
+    const c: Conn = { nc, js: jetstream(nc, { timeout: this.o.ackTimeoutMs }), down: false };
+    this.conn = c;
+    this.o.logger.info('connected to NATS', { servers: this.o.masked });
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect') {
+          c.down = true;
+          this.o.logger.warn('lost the NATS connection; reconnecting', { servers: this.o.masked });
+        } else if (s.type === 'reconnect') {
+          c.down = false;
+          this.o.logger.info('reconnected to NATS', { servers: this.o.masked });
+        }
+      }
+    })().catch(() => undefined);
+    void nc.closed().then(() => {
+      if (this.conn === c) this.conn = null;
+    });
+    return c;
+  }
+
+  private publishFailed(err: unknown, c: Conn, subject: string, bytes: number, max: number): NatsPublishResult {
+    if (noResponders(err)) return { kind: 'no-stream', subject };
+    if (err instanceof JetStreamApiError) return { kind: 'api-error', status: err.status, errCode: err.code, description: err.message };
+    if (err instanceof InvalidArgumentError && /max_payload/.test(err.message)) return { kind: 'too-large', bytes, maxPayload: max };
+    if (err instanceof PermissionViolationError) return { kind: 'permission', message: err.message };
+    if (err instanceof TimeoutError) {
+      return c.down ? { kind: 'disconnected', message: 'the connection dropped before the ack' } : { kind: 'timeout', ms: this.o.ackTimeoutMs };
+    }
+    return { kind: 'disconnected', message: errorMessage(err) };
+  }
+}
+
+function connectFailed(err: unknown): NatsPublishResult {
+  const auth = err instanceof AuthorizationError || err instanceof UserAuthenticationExpiredError;
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } })?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : auth ? 'AUTHORIZATION' : err instanceof ConnectionError ? 'ECONNECT' : 'ERROR';
+  const message = typeof cause?.message === 'string' ? `${errorMessage(err)}: ${cause.message}` : errorMessage(err);
+  return { kind: 'connect-failed', code, auth, message };
+}
+
+/** JetStream's "no responders": nothing listens on the subject (the library calls it JetStreamNotEnabled). */
+function noResponders(err: unknown): boolean {
+  const cause = (err as { cause?: unknown })?.cause;
+  return (cause instanceof RequestError && cause.isNoResponders()) || (err instanceof RequestError && err.isNoResponders());
+}

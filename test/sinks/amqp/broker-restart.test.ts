@@ -1,0 +1,148 @@
+// The AMQP sink when the broker is not there, goes away, or blocks publishers: the broker down at
+// start and then up, SIGKILLed in the middle of a run and restarted (the real spool and
+// dispatcher carry the records across), and a memory alarm that must slow loghook down and lose
+// nothing.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Rabbit } from '../../helpers/rabbitmq.js';
+import { kumoRecord, requestOf, rowOf } from '../../helpers/sink-requests.js';
+import { captureLogger, type LogLine } from '../../deliver/harness.js';
+import { waitFor } from '../../helpers/child.js';
+import { makeTempDir } from '../../helpers/tmp.js';
+import { AmqpSink } from '../../../src/sinks/amqp/sink.js';
+import { Spool } from '../../../src/spool/spool.js';
+import { Dispatcher } from '../../../src/deliver/dispatcher.js';
+import type { ChunkInput } from '../../../src/spool/types.js';
+
+let rmq: Rabbit;
+
+before(async () => {
+  rmq = await Rabbit.start();
+});
+
+after(async () => {
+  await rmq?.stop();
+});
+
+async function topology(name: string): Promise<void> {
+  const c = await rmq.connect();
+  const ch = await c.createChannel();
+  await ch.assertExchange(name, 'topic', { durable: true });
+  await ch.assertQueue(name, { durable: true });
+  await ch.bindQueue(name, name, '#');
+  await c.close();
+}
+
+function sink(exchange: string, logs: LogLine[] = [], timeoutMs = 10_000): AmqpSink {
+  return new AmqpSink({ url: rmq.url(), exchange, routingKey: 'kumo', version: '9.9.9', logger: captureLogger(logs), timeoutMs, connectTimeoutMs: 3000 });
+}
+
+/** `records` records in chunks of 20, each record's `n` its line. */
+function chunks(records: number): ChunkInput[] {
+  const out: ChunkInput[] = [];
+  for (let first = 0; first < records; first += 20) {
+    const lines: number[] = [];
+    const ends: number[] = [];
+    const parts: string[] = [];
+    let end = 0;
+    for (let i = first; i < Math.min(records, first + 20); i++) {
+      const line = JSON.stringify(kumoRecord(i)) + '\n';
+      parts.push(line);
+      lines.push(i);
+      ends.push((end += Buffer.byteLength(line)));
+    }
+    out.push({ stream: 's1', segment: 'seg-1', segmentKey: 'abcdefabcdefabcd', lines, ends, body: Buffer.from(parts.join('')) });
+  }
+  return out;
+}
+
+test('the broker down when loghook starts: sends fail as unreachable, and go through once it is up', async () => {
+  await topology('late');
+  await rmq.kill();
+  const s = sink('late');
+  try {
+    const down = await s.send(requestOf(rowOf([kumoRecord(1)])));
+    assert.equal(down.verdict, 'retry');
+    assert.equal(down.kind, 'unreachable');
+    assert.equal(down.signal, 'unreachable');
+    assert.match(down.disposition!, /^connection error: ECONNREFUSED /);
+    await rmq.restart();
+    assert.equal((await s.send(requestOf(rowOf([kumoRecord(2)])))).verdict, 'delivered');
+  } finally {
+    await s.close();
+  }
+  assert.deepEqual((await rmq.drain('late')).map((m) => JSON.parse(m.content.toString()).n), [2]);
+});
+
+test('the broker SIGKILLed mid-run and restarted: every record ends up in the queue, duplicates only under the same message_id', { timeout: 120_000 }, async () => {
+  await topology('killed');
+  const state = makeTempDir('loghook-amqp-spool-');
+  const spool = Spool.open({ stateDir: state.path });
+  const logs: LogLine[] = [];
+  const s = sink('killed', logs);
+  const d = new Dispatcher({
+    sink: s, queue: spool, concurrency: 8, batchSize: 1, retryIntervalMs: 300, maxRetryIntervalMs: 1000,
+    breaker: { initialIntervalMs: 200, maxIntervalMs: 1000 }, logger: captureLogger(logs),
+  });
+  const flusher = setInterval(() => spool.flush(), 50);
+  const total = 3000;
+  try {
+    spool.commit(chunks(total));
+    const loop = d.start();
+    d.wake();
+    await waitFor(() => d.stats().delivered >= 500, { timeoutMs: 60_000, what: '500 delivered' });
+    await rmq.kill();
+    await sleep(500);
+    await rmq.restart();
+    await waitFor(() => d.stats().delivered >= total, { timeoutMs: 90_000, intervalMs: 100, what: `all ${total} delivered` });
+    spool.flush();
+    assert.equal(spool.counts().records, 0);
+    assert.equal(d.stats().dead, 0);
+    assert.ok(d.stats().retried > 0, 'the kill made some sends fail');
+    await d.stop();
+    await loop;
+  } finally {
+    clearInterval(flusher);
+    await s.close();
+    spool.close();
+    state.cleanup();
+  }
+  const got = await rmq.drain('killed');
+  const idOf = new Map<number, string>();
+  for (const m of got) {
+    const rec = JSON.parse(m.content.toString()) as { n: number };
+    const id = m.properties.messageId as string;
+    assert.equal(id, `abcdefabcdefabcd-${rec.n}`);
+    assert.equal(idOf.get(rec.n) ?? id, id);
+    idOf.set(rec.n, id);
+  }
+  assert.equal(idOf.size, total, `${total - idOf.size} records missing from the queue`);
+  assert.ok(logs.some((l) => l.msg.startsWith('lost the AMQP connection')));
+});
+
+test('a memory alarm blocks publishing: the send waits past the confirm timeout without failing and is confirmed once the alarm clears', { timeout: 60_000 }, async () => {
+  await topology('alarm');
+  const logs: LogLine[] = [];
+  // a confirm timeout shorter than the alarm: time blocked must not count
+  const s = sink('alarm', logs, 1000);
+  try {
+    assert.equal((await s.send(requestOf(rowOf([kumoRecord(1)])))).verdict, 'delivered');
+    await rmq.ctl('set_vm_memory_high_watermark', '0.0000001');
+    // RabbitMQ blocks a connection when it next publishes
+    let settled = false;
+    const pending = s.send(requestOf(rowOf([kumoRecord(2)]))).finally(() => (settled = true));
+    await waitFor(() => s.blocked, { timeoutMs: 20_000, what: 'the connection blocked' });
+    await sleep(2500);
+    assert.equal(settled, false, 'a send completed while the broker blocked publishing');
+    await rmq.ctl('set_vm_memory_high_watermark', '0.4');
+    const out = await pending;
+    assert.equal(out.verdict, 'delivered');
+    assert.equal(s.blocked, false);
+  } finally {
+    await rmq.ctl('set_vm_memory_high_watermark', '0.4').catch(() => undefined);
+    await s.close();
+  }
+  assert.deepEqual((await rmq.drain('alarm')).map((m) => JSON.parse(m.content.toString()).n), [1, 2]);
+  assert.ok(logs.some((l) => l.level === 'warn' && /blocked publishing/.test(l.msg)));
+});

@@ -1,0 +1,131 @@
+// NATS authentication and TLS: token, user/password, nkey, TLS with ca_file and a client
+// certificate, each against a nats-server configured to require it; wrong credentials are a
+// configuration problem whose message never carries the secret. And the server SIGKILLed in the
+// middle of a run: the library reconnects, the records get through once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createUser } from '@nats-io/nkeys';
+import { NatsServer } from '../../helpers/nats.js';
+import { makeTlsFiles } from '../../helpers/broker-certs.js';
+import { makeTempDir } from '../../helpers/tmp.js';
+import { kumoRecord, requestOf, rowOf } from '../../helpers/sink-requests.js';
+import { captureLogger, type LogLine } from '../../deliver/harness.js';
+import { waitFor } from '../../helpers/child.js';
+import { NatsSink } from '../../../src/sinks/nats/sink.js';
+import type { NatsSinkOptions } from '../../../src/sinks/nats/config.js';
+import { Spool } from '../../../src/spool/spool.js';
+import { Dispatcher } from '../../../src/deliver/dispatcher.js';
+import type { ConnectionOptions } from '@nats-io/transport-node';
+
+async function withServer(config: string | undefined, auth: ConnectionOptions, fn: (srv: NatsServer) => Promise<void>, more: Partial<Parameters<typeof NatsServer.start>[0]> = {}): Promise<void> {
+  const srv = await NatsServer.start({ ...(config ? { config } : {}), ...more });
+  try {
+    await srv.addStream({ name: 'EV', subjects: ['ev.>'] }, auth);
+    await fn(srv);
+  } finally {
+    await srv.stop();
+  }
+}
+
+function sink(srv: NatsServer, o: Partial<NatsSinkOptions>, logs: LogLine[] = []): NatsSink {
+  return new NatsSink({ servers: [srv.url], subject: 'ev.x', version: '9.9.9', logger: captureLogger(logs), timeoutMs: 5000, connectTimeoutMs: 3000, ...o });
+}
+
+async function sendOne(s: NatsSink) {
+  const out = await s.send(requestOf(rowOf([kumoRecord(1)])));
+  await s.close();
+  return out;
+}
+
+test('token auth: the right token publishes; a wrong one is a configuration problem that does not show the token', async () => {
+  await withServer('authorization { token: "right-token-123" }', { token: 'right-token-123' }, async (srv) => {
+    assert.equal((await sendOne(sink(srv, { token: 'right-token-123' }))).verdict, 'delivered');
+    const logs: LogLine[] = [];
+    const out = await sendOne(sink(srv, { token: 'wrong-token-456' }, logs));
+    assert.equal(out.verdict, 'retry');
+    assert.equal(out.kind, 'config');
+    assert.equal(out.signal, 'unreachable');
+    assert.match(out.disposition!, /^connection refused: Authorization Violation \(check token, user\/password, nkey_seed or creds_file\)$/);
+    assert.ok(!JSON.stringify([out, logs]).includes('wrong-token-456'));
+  });
+});
+
+test('user and password auth: the right pair publishes, a wrong password is refused without being shown', async () => {
+  await withServer('authorization { users: [ { user: "kumo", password: "pw-right" } ] }', { user: 'kumo', pass: 'pw-right' }, async (srv) => {
+    assert.equal((await sendOne(sink(srv, { user: 'kumo', password: 'pw-right' }))).verdict, 'delivered');
+    const out = await sendOne(sink(srv, { user: 'kumo', password: 'pw-wrong' }));
+    assert.equal(out.kind, 'config');
+    assert.ok(!out.disposition!.includes('pw-wrong'));
+  });
+});
+
+test('nkey auth: the user\'s seed publishes, another seed is refused', async () => {
+  const user = createUser();
+  const seed = new TextDecoder().decode(user.getSeed());
+  const other = new TextDecoder().decode(createUser().getSeed());
+  const { nkeyAuthenticator } = await import('@nats-io/transport-node');
+  await withServer(`authorization { users: [ { nkey: ${user.getPublicKey()} } ] }`, { authenticator: nkeyAuthenticator(user.getSeed()) }, async (srv) => {
+    assert.equal((await sendOne(sink(srv, { nkeySeed: seed }))).verdict, 'delivered');
+    const out = await sendOne(sink(srv, { nkeySeed: other }));
+    assert.equal(out.kind, 'config');
+    assert.ok(!out.disposition!.includes(other));
+  });
+});
+
+test('TLS with ca_file and a client certificate publishes; without the CA the certificate error is a configuration problem', async () => {
+  const dir = makeTempDir('loghook-nats-tls-');
+  try {
+    const tls = makeTlsFiles(dir.path);
+    const clientTls = { tls: { caFile: tls.caFile, certFile: tls.clientCert, keyFile: tls.clientKey } };
+    await withServer(undefined, clientTls, async (srv) => {
+      assert.equal((await sendOne(sink(srv, { caFile: tls.caFile, clientCert: tls.clientCert, clientKey: tls.clientKey }))).verdict, 'delivered');
+      const out = await sendOne(sink(srv, { clientCert: tls.clientCert, clientKey: tls.clientKey }));
+      assert.equal(out.verdict, 'retry');
+      assert.equal(out.kind, 'config');
+      assert.match(out.disposition!, /certificate/i);
+    }, { tls, verifyClients: true });
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('the server SIGKILLed mid-run and restarted: the client reconnects and every record is in the stream once', { timeout: 90_000 }, async () => {
+  await withServer(undefined, {}, async (srv) => {
+    const state = makeTempDir('loghook-nats-spool-');
+    const spool = Spool.open({ stateDir: state.path });
+    const logs: LogLine[] = [];
+    const s = sink(srv, {}, logs);
+    const d = new Dispatcher({ sink: s, queue: spool, concurrency: 8, retryIntervalMs: 300, maxRetryIntervalMs: 1000, breaker: { initialIntervalMs: 200, maxIntervalMs: 1000 } });
+    const flusher = setInterval(() => spool.flush(), 50);
+    const total = 2000;
+    try {
+      const lines = Array.from({ length: total }, (_, i) => JSON.stringify(kumoRecord(i)) + '\n');
+      for (let i = 0; i < total; i += 20) {
+        const part = lines.slice(i, i + 20);
+        const ends: number[] = [];
+        let end = 0;
+        for (const l of part) ends.push((end += Buffer.byteLength(l)));
+        spool.commit([{ stream: 's1', segment: 'seg', segmentKey: 'feedfacefeedface', lines: part.map((_, j) => i + j), ends, body: Buffer.from(part.join('')) }]);
+      }
+      const loop = d.start();
+      await waitFor(() => d.stats().delivered >= 300, { timeoutMs: 30_000, what: '300 delivered' });
+      await srv.kill();
+      await sleep(500);
+      await srv.restart();
+      await waitFor(() => d.stats().delivered >= total, { timeoutMs: 60_000, intervalMs: 100, what: `all ${total} delivered` });
+      assert.equal(d.stats().dead, 0);
+      await d.stop();
+      await loop;
+    } finally {
+      clearInterval(flusher);
+      await s.close();
+      spool.close();
+      state.cleanup();
+    }
+    const got = await srv.messages('EV');
+    assert.equal(new Set(got.map((m) => m.msgId)).size, total);
+    assert.equal(got.length, total);
+    assert.ok(logs.some((l) => l.msg.startsWith('lost the NATS connection')));
+  });
+});
