@@ -7,6 +7,7 @@
 // Loghook-Event-Ids (comma-separated, body order) for a batch.
 import type { IncomingHttpHeaders } from 'node:http';
 import { recipients } from '../record/record.js';
+import { parseEventIdList } from '../hook/event-id-list.js';
 
 export type BodyShape = 'single' | 'array' | 'ndjson' | 'envelope' | 'empty';
 
@@ -38,7 +39,8 @@ export class BodyError extends Error {
 export function parseBody(body: Buffer, headers: IncomingHttpHeaders): ParsedBody {
   const text = body.toString('utf8');
   const webhookId = header(headers, 'webhook-id');
-  const listed = header(headers, 'loghook-event-ids')?.split(',').map((s) => s.trim());
+  const list = header(headers, 'loghook-event-ids');
+  const listed = list === null || list === undefined ? undefined : parseEventIdList(list.replace(/\s+/g, ''));
   // A request of one record carries its event id as webhook-id and no list.
   const headerIds = listed ?? (webhookId !== null ? [webhookId] : []);
   if (text.trim() === '') return { shape: 'empty', batchId: null, records: [] };

@@ -125,9 +125,15 @@ test('a URL template over 50 tenants with three endpoints down: the rest arrive 
       await until(() => upIds().size === expectedUp, 'every record of the 47 endpoints that are up');
       assert.ok(rx.requests.some((q) => down.has(tenantOf(q))), 'the down ones were tried');
       for (const q of rx.accepted()) for (const x of carried(q)) assert.equal(`t/${x.meta.tenant}`, q.url.split('/').slice(1, 3).join('/'), 'each record at its own endpoint');
-      const st = JSON.parse((await runCli(['status', '--json', '--state-dir', e.state])).stdout.toString()) as { hooks: { name: string; records: number; running: { endpoints: { count: number; down: number } } }[] };
-      assert.equal(st.hooks[0]!.records, 60, 'the down endpoints keep their backlog');
-      assert.equal(st.hooks[0]!.running.endpoints.count, 50);
+      type St = { hooks: { name: string; records: number; running: { endpoints: { count: number; down: number } } | null }[] };
+      let st: St | null = null;
+      for (let i = 0; i < 40; i++) {
+        st = JSON.parse((await runCli(['status', '--json', '--state-dir', e.state])).stdout.toString()) as St;
+        if (st.hooks[0]?.running?.endpoints.count === 50) break;
+        await new Promise((r) => setTimeout(r, 250)); // the runtime file is written every 2 s
+      }
+      assert.equal(st!.hooks[0]!.records, 60, 'the down endpoints keep their backlog');
+      assert.equal(st!.hooks[0]!.running!.endpoints.count, 50);
       recovered = true;
       await until(() => upIds().size === lines.length, 'every record after the recovery');
     } finally {

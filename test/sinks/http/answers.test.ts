@@ -67,14 +67,15 @@ for (const status of [413, 431]) {
     }));
 }
 
-test('a 413 through the dispatcher leaves a batch queued', async () => {
+test('a 413 through the dispatcher splits the batch down to single records; only those are final', async () => {
   const h = await setup({ batchSize: 10, receiver: { defaultResponse: { status: 413 } } });
   try {
     h.queue.add(Array.from({ length: 10 }, (_, i) => record(i)), { createdAt: T0 });
     void h.d.start();
-    await until(() => h.queue.retries.length === 1);
-    assert.equal(h.queue.dead.length, 0);
-    assert.equal(h.queue.retries[0]!.eventIds.length, 10);
+    await until(() => h.queue.dead.length === 10);
+    assert.equal(h.rx.requests[0]!.headers['loghook-event-ids'] !== undefined, true, 'the whole batch went first');
+    assert.ok(h.rx.requests.length >= 19, `${h.rx.requests.length} requests: halves, down to single records`);
+    for (const d of h.queue.dead) assert.match(d.disposition, /^413 /);
   } finally {
     await h.close();
   }
