@@ -113,11 +113,18 @@ export class FanOut {
     if (this.keyOf.path !== segment.path) this.keyOf = { path: segment.path, key: segmentKey(segment.dir, segment.name) };
     for (let h = 0; h < picks.length; h++) {
       const { lines, endpoints } = picks[h]!;
+      const name = this.hooks[h]!.name;
+      // the queue id once per run of one endpoint, not per record
+      let endpoint = '';
+      let queueId = endpoints === null && lines.length > 0 ? this.queueIdOf(name, '') : 0;
       for (let k = 0; k < lines.length; k++) {
         const i = lines[k]!;
+        if (endpoints !== null && (k === 0 || endpoints[k] !== endpoint)) {
+          endpoint = endpoints[k]!;
+          queueId = this.queueIdOf(name, endpoint);
+        }
         const start = this.at[i]!;
-        const len = bounds[i + 1]! - bounds[i]!;
-        this.append(h, endpoints === null ? '' : endpoints[k]!, segment, batch.firstLine + i, start, start + len);
+        this.append(h, queueId, segment, batch.firstLine + i, start, start + (bounds[i + 1]! - bounds[i]!));
       }
       this.queued[h]! += lines.length;
     }
@@ -137,9 +144,8 @@ export class FanOut {
     return out;
   }
 
-  private append(h: number, endpoint: string, segment: SegmentRef, line: number, start: number, end: number): void {
+  private append(h: number, queueId: number, segment: SegmentRef, line: number, start: number, end: number): void {
     const hook = this.hooks[h]!;
-    const queueId = this.queueIdOf(hook.name, endpoint);
     let c = this.open.get(queueId);
     if (c !== undefined) {
       const n = c.lines.length;
