@@ -28,7 +28,7 @@
 // alarm) is no answer at all: the send waits (client.ts). Operators move answers between retry
 // and final with retry_on / final_on lists of the names below, as HTTP's take statuses; an ack is
 // always delivered.
-import { UsageError } from '../../util/errors.js';
+import { parseAnswerList } from '../answer-list.js';
 import { DELIVERED_OUTCOME, type SinkOutcome, type Verdict, type FailureKind, type EndpointSignal } from '../../deliver/sink.js';
 import type { PublishResult } from './client.js';
 
@@ -42,15 +42,7 @@ export interface AmqpPolicyOverrides {
 
 /** Parses `nack, returned` (commas and/or spaces). Throws UsageError naming the bad item. */
 export function parseAmqpAnswers(text: string, name = 'answer list'): AmqpAnswer[] {
-  const out: AmqpAnswer[] = [];
-  for (const item of text.split(/[\s,]+/)) {
-    if (item === '') continue;
-    if (!(AMQP_ANSWERS as readonly string[]).includes(item)) {
-      throw new UsageError(`${name}: "${item}" is not an AMQP answer (use ${AMQP_ANSWERS.join(', ')})`);
-    }
-    out.push(item as AmqpAnswer);
-  }
-  return out;
+  return parseAnswerList(text, AMQP_ANSWERS, 'an AMQP answer', name);
 }
 
 interface Row {

@@ -21,7 +21,7 @@
 //
 // As for AMQP, an answer about the endpoint or its configuration keeps the records queued and
 // retried until it is fixed or they reach max_age. retry_on / final_on take the names below.
-import { UsageError } from '../../util/errors.js';
+import { parseAnswerList } from '../answer-list.js';
 import { DELIVERED_OUTCOME, type SinkOutcome, type Verdict, type FailureKind, type EndpointSignal } from '../../deliver/sink.js';
 import type { NatsPublishResult } from './client.js';
 
@@ -34,15 +34,7 @@ export interface NatsPolicyOverrides {
 }
 
 export function parseNatsAnswers(text: string, name = 'answer list'): NatsAnswer[] {
-  const out: NatsAnswer[] = [];
-  for (const item of text.split(/[\s,]+/)) {
-    if (item === '') continue;
-    if (!(NATS_ANSWERS as readonly string[]).includes(item)) {
-      throw new UsageError(`${name}: "${item}" is not a NATS answer (use ${NATS_ANSWERS.join(', ')})`);
-    }
-    out.push(item as NatsAnswer);
-  }
-  return out;
+  return parseAnswerList(text, NATS_ANSWERS, 'a NATS answer', name);
 }
 
 interface Row {
