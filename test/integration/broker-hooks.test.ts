@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NatsServer } from '../helpers/nats.js';
+import { Rabbit } from '../helpers/rabbitmq.js';
 import { Receiver } from '../helpers/receiver.js';
 import { runCli } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -51,5 +52,42 @@ test('tail --config with a nats hook and an http hook: each gets every record, t
   } finally {
     await rx.close();
     root.cleanup();
+  }
+});
+
+test('tail --config with an amqp hook: every record confirmed into the bound queue, routed by its type, message_id its event id', async () => {
+  const rmq = await Rabbit.start();
+  const root = makeTempDir('loghook-amqphook-');
+  try {
+    const admin = await rmq.connect();
+    const ch = await admin.createChannel();
+    await ch.assertExchange('kumo', 'topic', { durable: true });
+    await ch.assertQueue('bounces', { durable: true });
+    await ch.bindQueue('bounces', 'kumo', 'kumo.Bounce');
+    await ch.assertQueue('all', { durable: true });
+    await ch.bindQueue('all', 'kumo', 'kumo.#');
+    await ch.close();
+    await admin.close();
+    const logs = join(root.path, 'logs');
+    mkdirSync(logs);
+    const lines = publishable(200, 3);
+    writeSegment(logs, '20260101-000000.000000001', lines);
+    const file = join(root.path, 'loghook.toml');
+    writeFileSync(
+      file,
+      `state_dir = "state"\nlog_format = "json"\n[source]\nlog_dirs = ["logs"]\n` +
+        `[[hook]]\nname = "rabbit"\nkind = "amqp"\nurl = "${rmq.url()}"\nexchange = "kumo"\nrouting_key = "kumo.{type}"\n`,
+    );
+    const r = await runCli(['tail', '--config', file, '--once']);
+    assert.equal(r.code, 0, r.stderr);
+    const all = await rmq.drain('all');
+    assert.equal(all.length, lines.length);
+    assert.equal(new Set(all.map((m) => m.properties.messageId as string)).size, lines.length);
+    const bounces = await rmq.drain('bounces');
+    assert.equal(bounces.length, lines.filter((l) => (JSON.parse(l) as { type: string }).type === 'Bounce').length);
+    for (const m of bounces) assert.equal((JSON.parse(m.content.toString()) as { type: string }).type, 'Bounce');
+  } finally {
+    root.cleanup();
+    await rmq.stop();
   }
 });
