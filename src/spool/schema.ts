@@ -202,7 +202,7 @@ function create(db: Db): void {
   // page_size only takes effect before the first table exists, and a WAL database cannot change it.
   // 64 KiB suited format 1's inline 100 KB bodies; with bodies in files a row is ~1 KB, and every
   // page a commit touches is written whole to the WAL: 16 KiB pages cut the spool's CPU by ~15%
-  // (bench-spool) and still hold a chunk of ~1,800 records' lines and ends without overflow.
+  // (bench/spool.ts) and still hold a chunk of ~1,800 records' lines and ends without overflow.
   // A migrated format-1 file keeps its 64 KiB.
   db.pragma('page_size = 16384');
   db.pragma('journal_mode = WAL');

@@ -1,15 +1,15 @@
-// Spool benchmark (a script, not a test): node dist/test/spool/bench-spool.js [backlogRecords]
+// Spool benchmark (a script, not a test): node dist/bench/spool.js [backlogRecords]
 // Compares fresh bodies in body files (format 2) with format 1's bodies inline in SQLite (through
 // a test seam), then prints records/s for commits, takeDue+ack, and the cost of steady-state cycles
 // with a small and a large backlog of rows scheduled in the future (the ratio must stay ≤ 1.2:
 // nothing scans the queue).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { bodyStoreTestHooks } from '../../src/spool/body-store.js';
-import { Spool } from '../../src/spool/spool.js';
-import type { ChunkInput } from '../../src/spool/types.js';
-import { writeFormat1 } from './format-1.js';
-import { chunk, tempStateDir } from './support.js';
+import { bodyStoreTestHooks } from '../src/spool/body-store.js';
+import { Spool } from '../src/spool/spool.js';
+import type { ChunkInput } from '../src/spool/types.js';
+import { writeFormat1 } from '../test/spool/format-1.js';
+import { chunk, tempStateDir } from '../test/spool/support.js';
 
 const RECORD_BYTES = 1024;
 const HOUR_MS = 3_600_000;
