@@ -11,7 +11,7 @@ import { FieldNameError, FieldSet, fieldDef, type FieldDef } from '../record/fie
 import { isKnownType, RECORD_TYPES } from '../record/record.js';
 import type { RecordView } from '../record/view.js';
 import { UsageError } from '../util/errors.js';
-import { compileFilter, type SelectOptions } from './filter.js';
+import { compileFilter } from './filter.js';
 import { compileMatch } from './match.js';
 import type { RouteTable } from './routes.js';
 import type { Route } from './routes-file.js';
@@ -161,18 +161,4 @@ function urlTemplate(url: string, where: string): Template {
   const authority = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url.replace(/\{\{|\}\}/g, '_'))?.[0] ?? '';
   if (authority.includes('{')) throw new UsageError(`${where}: a field may not stand in the scheme or host (records would choose the server); put it in the path or query, or use routes`);
   return tpl;
-}
-
-// --- the single implicit hook of the command line (tail --url): kept for pipeline/tail.ts ---
-
-export interface HookFilter {
-  /** record types to publish; undefined publishes all */
-  types?: ReadonlySet<string>;
-  /** publish KumoMTA's own webhook bookkeeping records (reception_protocol "LogRecord") too */
-  includeLogRecord: boolean;
-}
-
-/** The line selection a hook asks for: kumod's hooks skip LogRecord records, and so do we by default. */
-export function hookSelection(f: HookFilter): SelectOptions {
-  return { ...(f.types ? { types: f.types } : {}), excludeLogRecord: !f.includeLogRecord };
 }

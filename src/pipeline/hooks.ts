@@ -107,15 +107,21 @@ function brokerHook(h: AmqpHookConfig | NatsHookConfig, deps: HookDeps): HookRun
   return rt;
 }
 
-/** A routing key or subject template, rendered from a request's first record; a missing field renders as `_`. */
-function keyTemplate(text: string, where: string): KeyOf {
+/**
+ * A routing key or subject template, rendered from a request's first record. A record that lacks
+ * one of its fields goes to the key with every field `_` (a broker key must be something; the
+ * queue or stream bound for it is the operator's choice).
+ */
+export function keyTemplate(text: string, where: string): KeyOf {
   const tpl = compileTemplate(text, { encode: 'subject', where });
-  if (!tpl.dynamic) return tpl.text.replace(/\{\{/g, '{').replace(/\}\}/g, '}');
+  const literal = (fill: string) => text.replace(/\{\{|\}\}|\{[^{}]*\}/g, (m) => (m === '{{' ? '{' : m === '}}' ? '}' : fill));
+  if (!tpl.dynamic) return literal('');
+  const missing = literal('_');
   return (req) => {
     const first = req.slices[0]!;
     const m = first.msg;
     const out = tpl.render(new RecordView(m.body, recordStart(m, first.from), m.ends[first.from]!));
-    return typeof out === 'string' ? out : tpl.render(RecordView.ofRecord({ type: '' } as never)) as string;
+    return typeof out === 'string' ? out : missing;
   };
 }
 
