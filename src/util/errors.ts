@@ -13,10 +13,18 @@ export const ExitCode = {
   incompatibleState: 4,
   /** input that cannot be read at all (a named file or directory is missing or unreadable) */
   input: 5,
+  /** the state dir is damaged (a corrupt or missing queue.db in a dir that was in use): see `loghook state check` */
+  damagedState: 6,
   /** tail --once: some messages are still queued for a retry (they go out on the next run) */
   pendingRetries: 10,
   /** tail --once: some messages went to the dead letters during this run */
   deadLetters: 11,
+  /** tail --once: a receiver was never reachable in this run (refused, DNS, timeout); its records stay queued */
+  unreachable: 12,
+  /** tail --once: a receiver's setup is wrong (certificate, redirect, wrong URL or credentials); records stay queued */
+  endpointMisconfigured: 13,
+  /** the run was interrupted by SIGINT or SIGTERM before it finished (tail --once, replay) */
+  interrupted: 14,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
