@@ -155,7 +155,7 @@ function fillBacklog(spool: Spool, dir: string, records: number): void {
   const perTx = 10_000;
   const one = chunks(perTx, 1);
   // Scheduled in the future: commit them with a clock an hour ahead.
-  const ahead = Spool.open({ stateDir: dir, clock: { now: () => realNow() + HOUR_MS, sleep: async () => {} } });
+  const ahead = Spool.open({ stateDir: dir, clock: { now: () => realNow() + HOUR_MS, sleep: async () => {}, timer: () => () => undefined } });
   for (let done = 0; done < records; done += perTx) ahead.commit(one.slice(0, Math.min(perTx, records - done)), cp);
   ahead.close();
 }

@@ -42,6 +42,18 @@ export class ManualClock implements Clock {
     });
   }
 
+  /** Calls `fn` once the clock is advanced to `now() + ms` or beyond, unless cancelled first. */
+  timer(ms: number, fn: () => void): () => void {
+    if (ms <= 0) {
+      let cancelled = false;
+      queueMicrotask(() => cancelled || fn());
+      return () => (cancelled = true);
+    }
+    const s: Sleeper = { deadline: this.t + ms, resolve: fn, reject: () => undefined, signal: undefined, onAbort: () => undefined };
+    this.sleepers.push(s);
+    return () => (this.sleepers = this.sleepers.filter((x) => x !== s));
+  }
+
   /** Moves time forward and wakes every sleeper whose deadline has come, earliest first. */
   advance(ms: number): void {
     this.set(this.t + ms);

@@ -30,6 +30,10 @@ export class ManualClock implements Clock {
   sleep(): Promise<void> {
     return Promise.resolve();
   }
+  timer(_ms: number, fn: () => void): () => void {
+    queueMicrotask(fn);
+    return () => undefined;
+  }
 }
 
 /** A chunk of `records` lines of one segment; record i's text is `${tag}:${firstLine + i}` padded to `size` bytes. */
