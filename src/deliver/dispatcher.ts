@@ -22,6 +22,7 @@ import { ClaimedRow } from './claimed-row.js';
 import { OutcomeLog } from './outcome-log.js';
 import { applyOutcome, type OutcomeContext } from './apply-outcome.js';
 import { Waker } from './waker.js';
+import type { RequestSlots, Slot } from './request-slots.js';
 
 export interface DispatcherOptions {
   sink: Sink;
@@ -45,6 +46,8 @@ export interface DispatcherOptions {
   maxAgeMs?: number;
   /** defaults: first probe after 1 s, doubling up to the retry interval, 5 transient in a row */
   breaker?: BreakerOptions;
+  /** the hook's concurrency, shared with its other endpoints (hook-dispatch.ts); none: only ours */
+  slots?: RequestSlots;
 }
 
 export interface DispatcherStats {
@@ -67,7 +70,7 @@ export interface DispatcherStats {
 const MAX_PAUSE_MS = 60_000;
 
 export class Dispatcher {
-  private readonly o: Required<Omit<DispatcherOptions, 'breaker' | 'random'>> & { random: Random; sink: Sink };
+  private readonly o: Required<Omit<DispatcherOptions, 'breaker' | 'random' | 'slots'>> & { random: Random; sink: Sink; slots?: RequestSlots };
   private readonly ctx: OutcomeContext;
   private readonly limits: BatchLimits;
   private readonly breaker: EndpointBreaker;
@@ -110,6 +113,7 @@ export class Dispatcher {
       retryIntervalMs,
       maxRetryIntervalMs: opts.maxRetryIntervalMs ?? 20 * 60_000,
       maxAgeMs: opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
+      ...(opts.slots ? { slots: opts.slots } : {}),
     };
     const { maxBatchBytes, minBatchSize, maxBatchLatencyMs, batchFormat: format } = this.o;
     this.limits = { batchSize, maxBatchBytes, minBatchSize, maxBatchLatencyMs, format };
@@ -233,20 +237,32 @@ export class Dispatcher {
   }
 
   private async run(): Promise<void> {
-    while (!this.stopping) {
-      if (this.fatal) throw this.fatal;
-      const waitMs = this.step();
-      if (waitMs === 0) continue;
-      await this.waker.pause(waitMs);
+    try {
+      while (!this.stopping) {
+        if (this.fatal) throw this.fatal;
+        const waitMs = this.step();
+        if (waitMs === 0) continue;
+        await this.waker.pause(waitMs);
+      }
+    } finally {
+      this.o.slots?.leave(this);
     }
     if (this.fatal) throw this.fatal;
+  }
+
+  /** A slot of the hook's concurrency for the request about to go, or null: wait for one. */
+  private slot(): Slot | null | undefined {
+    return this.o.slots?.take(this);
   }
 
   /** One decision. Returns 0 to decide again at once, else how long to wait (null: until a request ends). */
   private step(): number | null {
     const { clock, queue, concurrency, batchSize, maxAgeMs } = this.o;
+    // Waiting for a turn at the hook's concurrency: the batch is planned when the turn comes
+    if (this.o.slots?.waits(this)) return null;
     const now = clock.now();
     if (this.breaker.capacity(now, this.counts.requests, concurrency) <= 0) {
+      this.o.slots?.decline(this);
       const probeAt = this.breaker.nextProbeAt();
       return probeAt === null ? null : Math.min(MAX_PAUSE_MS, Math.max(1, probeAt - now));
     }
@@ -269,12 +285,15 @@ export class Dispatcher {
       }
     }
     if (expired > 0) this.changed();
-    const half = this.splits.shift();
-    if (half !== undefined) {
-      this.send(half, half.reduce((n, sl) => n + sl.to - sl.from, 0), now);
+    if (this.splits.length > 0) {
+      const slot = this.slot();
+      if (slot === null) return null;
+      const half = this.splits.shift()!;
+      this.send(half, half.reduce((n, sl) => n + sl.to - sl.from, 0), now, slot);
       return 0;
     }
     const plan = planBatch(this.pending, this.limits, now, this.flushing);
+    if (plan.kind !== 'send') this.o.slots?.decline(this);
     switch (plan.kind) {
       case 'idle': {
         // Capped: a wake() the pipeline forgot costs at most a minute.
@@ -283,7 +302,10 @@ export class Dispatcher {
       }
       case 'wait':
         return Math.min(MAX_PAUSE_MS, Math.max(1, plan.until - now));
-      case 'send':
+      case 'send': {
+        // No slot free: the records wait here, and more gather behind them for a fuller batch
+        const slot = this.slot();
+        if (slot === null) return null;
         if (plan.oversized) {
           this.log.once('oversized', 'a record is larger than --max-batch-bytes; it is sent alone', {
             bytes: plan.bodyBytes,
@@ -293,8 +315,9 @@ export class Dispatcher {
         for (const sl of plan.slices) sl.row.next = sl.to;
         while (this.pending.length > 0 && this.pending[0]!.unsent === 0) this.pending.shift();
         this.waiting -= plan.records;
-        this.send(plan.slices, plan.records, now);
+        this.send(plan.slices, plan.records, now, slot);
         return 0;
+      }
     }
   }
 
@@ -309,7 +332,7 @@ export class Dispatcher {
     this.log.failure(now, 'expired', 'expired', disposition, n);
   }
 
-  private send(slices: BatchSlice<ClaimedRow>[], records: number, now: number): void {
+  private send(slices: BatchSlice<ClaimedRow>[], records: number, now: number, slot: Slot | undefined): void {
     const isProbe = this.breaker.begin(now);
     const eventIds = eventIdsOf(slices);
     let attempt = 1;
@@ -322,6 +345,7 @@ export class Dispatcher {
       .catch((err: unknown): SinkOutcome => unexpected(err))
       .then((outcome) => {
         this.inFlight.delete(p);
+        slot?.release();
         if (this.abandoned) return;
         this.counts.requests--;
         this.counts.records -= records;

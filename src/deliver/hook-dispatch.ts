@@ -1,13 +1,16 @@
 // One hook's delivery: one Dispatcher per endpoint (a queue of the spool), each with its own
 // order, breaker, retry schedule, misconfiguration guard, connections and backlog, so that an
 // endpoint down or slow for days holds up neither the hook's other endpoints nor other hooks.
-// `concurrency` is per endpoint: each resolved URL has its own connections. Endpoints appear as
-// records are routed to them (and, at start, for every queue of the hook that holds records).
+// `concurrency` is the hook's: requests in flight across its endpoints, shared fairly
+// (request-slots.ts); one endpoint alone may use all of it. Endpoints appear as records are
+// routed to them (and, at start, for every queue of the hook that holds records).
 import type { QueuePort } from './queue-port.js';
 import type { Sink } from './sink.js';
 import { Dispatcher, type DispatcherOptions, type DispatcherStats } from './dispatcher.js';
+import { RequestSlots } from './request-slots.js';
+import { systemClock } from '../util/clock.js';
 
-export type EndpointDelivery = Omit<DispatcherOptions, 'sink' | 'queue'>;
+export type EndpointDelivery = Omit<DispatcherOptions, 'sink' | 'queue' | 'slots'>;
 
 export interface HookDispatchOptions {
   hook: string;
@@ -42,10 +45,20 @@ export class HookDispatch {
   private flushing = false;
   private failure: ((err: unknown) => void) | null = null;
 
-  constructor(private readonly o: HookDispatchOptions) {}
+  /** the hook's concurrency: its endpoints take turns at it (request-slots.ts) */
+  private readonly slots: RequestSlots;
+
+  constructor(private readonly o: HookDispatchOptions) {
+    this.slots = new RequestSlots(Math.max(1, o.delivery.concurrency ?? 4), o.delivery.clock ?? systemClock);
+  }
 
   get hook(): string {
     return this.o.hook;
+  }
+
+  /** Endpoints known to this run. */
+  get endpointCount(): number {
+    return this.endpoints.size;
   }
 
   /** The endpoint of queue `queueId`, made (and started, if this is) on first use. */
@@ -53,7 +66,7 @@ export class HookDispatch {
     let e = this.endpoints.get(queueId);
     if (e === undefined) {
       const sink = this.o.sinkFor(endpoint);
-      const d = new Dispatcher({ ...this.o.delivery, sink, queue: this.o.queue(queueId) });
+      const d = new Dispatcher({ ...this.o.delivery, sink, queue: this.o.queue(queueId), slots: this.slots });
       d.onChange(() => this.changed());
       e = { queueId, endpoint, sink, d, committed: 0, loop: null };
       this.endpoints.set(queueId, e);
