@@ -31,6 +31,13 @@ export interface FanOutHooks {
 export type QueueIdOf = (hook: string, endpoint: string) => number;
 
 const ARENA_BYTES = 1024 * 1024;
+/**
+ * Chunks close when their arena is full: with records spread over many endpoints, a 1 MiB arena
+ * gave rows of one or two records each (a thousand tenants). The next arena grows with the
+ * chunks that were open, so each gets about this many bytes, up to ARENA_MAX_BYTES.
+ */
+const ARENA_BYTES_PER_OPEN_CHUNK = 16 * 1024;
+const ARENA_MAX_BYTES = 16 * 1024 * 1024;
 
 interface OpenChunk {
   queueId: number;
@@ -189,8 +196,10 @@ export class FanOut {
 
   /** Open chunks are views of the current arena: they close before a new one starts. */
   private newArena(need: number): void {
+    const open = this.open.size;
     for (const c of [...this.open.values()]) this.close(c);
-    this.arena = Buffer.allocUnsafe(Math.max(ARENA_BYTES, need));
+    const size = Math.min(ARENA_MAX_BYTES, Math.max(ARENA_BYTES, open * ARENA_BYTES_PER_OPEN_CHUNK));
+    this.arena = Buffer.allocUnsafe(Math.max(size, need));
     this.used = 0;
   }
 

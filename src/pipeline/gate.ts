@@ -23,7 +23,8 @@ export interface GateProbe {
 export interface GateOptions {
   maxQueueRecords?: number;
   maxQueueBytes?: number;
-  readAheadRecords: number;
+  /** a number, or a function when it depends on the endpoints in use (tail.ts) */
+  readAheadRecords: number | (() => number);
   logger: Logger;
   signal?: AbortSignal;
 }
@@ -49,7 +50,8 @@ export class Gate {
       }
       const c = this.probe.counts();
       const full = (this.opts.maxQueueRecords !== undefined && c.records >= this.opts.maxQueueRecords) || (this.opts.maxQueueBytes !== undefined && c.bytes >= this.opts.maxQueueBytes);
-      const ahead = !full && this.probe.receiverHealthy() && this.probe.outstanding() >= this.opts.readAheadRecords;
+      const r = this.opts.readAheadRecords;
+      const ahead = !full && this.probe.receiverHealthy() && this.probe.outstanding() >= (typeof r === 'number' ? r : r());
       if (!full && !ahead) {
         if (this.paused === 'queue full') this.opts.logger.info('queue below its limit again: reading resumed', { records: c.records, bytes: c.bytes });
         this.paused = null;

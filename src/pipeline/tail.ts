@@ -50,6 +50,13 @@ export interface TailResult {
  * beyond READ_AHEAD_RECORDS, with room to spare for one commit's overshoot.
  */
 const READ_AHEAD_RECORDS = 5000;
+/**
+ * A hook over many endpoints spreads each commit thin: reading runs further ahead (and commits
+ * bigger chunks) so that every endpoint's next request can still fill its batch. Bounded: these
+ * are records in the durable queue, held in memory only up to the window.
+ */
+const READ_AHEAD_MAX_RECORDS = 25_000;
+const COMMIT_MAX_RECORDS = 20_000;
 const WINDOW_RECORDS = 30_000;
 const WINDOW_BYTES = 48 * 1024 * 1024;
 /** V8's young generation stops growing here (see telemetry/heap.ts). */
@@ -101,7 +108,20 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
         return id;
       },
     );
-    const commitRecords = Math.max(2000, ...o.hooks.map((h) => (h.delivery.batchSize ?? 1) * (h.delivery.concurrency ?? 1)));
+    const baseCommit = Math.max(2000, ...o.hooks.map((h) => (h.delivery.batchSize ?? 1) * (h.delivery.concurrency ?? 1)));
+    // endpoints × batch: what it takes for every endpoint to fill a batch (re-counted as endpoints appear)
+    const spread = () => hooks.reduce((n, h) => n + h.dispatch.endpointCount * (h.rt.delivery.batchSize ?? 1), 0);
+    let commitRecords = baseCommit;
+    let readAhead = READ_AHEAD_RECORDS;
+    let spreadAt = -Infinity;
+    const resize = () => {
+      const t = performance.now();
+      if (t - spreadAt < 100) return;
+      spreadAt = t;
+      const n = spread();
+      commitRecords = Math.min(COMMIT_MAX_RECORDS, Math.max(baseCommit, Math.ceil(n / 5)));
+      readAhead = Math.min(READ_AHEAD_MAX_RECORDS, Math.max(READ_AHEAD_RECORDS, Math.ceil(n / 2)));
+    };
     const committer = new Committer({
       spool,
       fanOut,
@@ -134,7 +154,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
         changed: (ms) => nextChange(onChange, ms),
         diskFull: () => committer.diskFull(),
       },
-      { maxQueueRecords: o.maxQueueRecords, maxQueueBytes: o.maxQueueBytes, readAheadRecords: READ_AHEAD_RECORDS, logger: log, signal: o.signal },
+      { maxQueueRecords: o.maxQueueRecords, maxQueueBytes: o.maxQueueBytes, readAheadRecords: () => readAhead, logger: log, signal: o.signal },
     );
     const tailer: Tailer = new Tailer({
       targets,
@@ -147,6 +167,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       ...(o.pollMs !== undefined ? { rescanMs: o.pollMs, usePolling: true } : {}),
       onBatch: async (b) => {
         fanOut.add(b);
+        resize();
         if (fanOut.pendingCount >= commitRecords) committer.commit();
         await gate.room();
       },
