@@ -119,14 +119,30 @@ export class BodyFiles {
 
   /** The `length` bytes at `offset` of file `id`. */
   read(id: number, offset: number, length: number): Buffer {
+    return this.readRuns(id, offset, [0, length]);
+  }
+
+  /**
+   * The runs `[from, to)` (pairs, relative to `offset`) of file `id`, back to back in one buffer:
+   * a row whose records are spread over a region other rows share reads only its own bytes.
+   */
+  readRuns(id: number, offset: number, runs: readonly number[]): Buffer {
     const file = this.path(id);
+    let length = 0;
+    for (let r = 0; r < runs.length; r += 2) length += runs[r + 1]! - runs[r]!;
     const out = Buffer.allocUnsafe(length);
     try {
       const fd = this.readFd(id);
-      for (let done = 0; done < length; ) {
-        const n = readSync(fd, out, done, length - done, offset + done);
-        if (n === 0) throw damaged(file, `it ends before byte ${offset + length}`);
-        done += n;
+      let at = 0;
+      for (let r = 0; r < runs.length; r += 2) {
+        const from = offset + runs[r]!;
+        const len = runs[r + 1]! - runs[r]!;
+        for (let done = 0; done < len; ) {
+          const n = readSync(fd, out, at + done, len - done, from + done);
+          if (n === 0) throw damaged(file, `it ends before byte ${from + len}`);
+          done += n;
+        }
+        at += len;
       }
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') throw damaged(file, 'it is missing');

@@ -3,7 +3,33 @@
 // by a budget all the queues' windows share: what does not fit stays on disk only and is read
 // from there. Rows of several hooks may share one body buffer: each counts it (a bound, not a
 // measure).
-import type { QueuedMessage } from './types.js';
+import { spanBytes, type QueuedMessage } from './types.js';
+
+/** What a row holds of its body: a row spread over a shared region counts only its own records. */
+function heldBytes(m: QueuedMessage): number {
+  return m.starts === null ? m.body.length : spanBytes(m, 0, m.ends.length);
+}
+
+/**
+ * A row whose records are spread thin over a shared region (one of a thousand tenant endpoints)
+ * gets its own copy of them: kept as a view, it would hold the whole 16 MiB region in memory until
+ * the last endpoint with a record there is served. The copy costs a memcpy of its own bytes; the
+ * disk keeps the shared region, written once.
+ */
+function compacted(m: QueuedMessage): QueuedMessage {
+  if (m.starts === null) return m;
+  const n = m.ends.length;
+  const held = spanBytes(m, 0, n);
+  if (held * 2 > m.body.length) return m;
+  const body = Buffer.allocUnsafe(held);
+  const ends = new Uint32Array(n);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    at += m.body.copy(body, at, m.starts[i]!, m.ends[i]!);
+    ends[i] = at;
+  }
+  return { ...m, body, ends, starts: null };
+}
 
 export class MemoryBudget {
   records = 0;
@@ -41,13 +67,14 @@ export class MemoryWindow {
 
   hasRoomFor(m: QueuedMessage): boolean {
     const b = this.budget;
-    return b.records + m.lines.length <= b.maxRecords && b.bytes + m.body.length <= b.maxBytes;
+    return b.records + m.lines.length <= b.maxRecords && b.bytes + heldBytes(m) <= b.maxBytes;
   }
 
-  push(m: QueuedMessage): void {
+  push(row: QueuedMessage): void {
+    const m = compacted(row);
     this.rows.push(m);
     this.budget.records += m.lines.length;
-    this.budget.bytes += m.body.length;
+    this.budget.bytes += heldBytes(m);
   }
 
   shift(): QueuedMessage | undefined {
@@ -55,7 +82,7 @@ export class MemoryWindow {
     if (m === undefined) return undefined;
     this.rows[this.start++] = undefined as unknown as QueuedMessage; // let the body be collected
     this.budget.records -= m.lines.length;
-    this.budget.bytes -= m.body.length;
+    this.budget.bytes -= heldBytes(m);
     if (this.start === this.rows.length) {
       this.rows = [];
       this.start = 0;

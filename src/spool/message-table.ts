@@ -209,6 +209,19 @@ export class MessageTable {
   get(id: number): QueuedMessage | undefined {
     const r = this.getStmt.get(id) as StoredRow | undefined;
     if (r === undefined) return undefined;
+    let ends = blobU32(r.ends);
+    let starts = r.starts === null ? null : blobU32(r.starts);
+    let body: Buffer;
+    if (r.file_id === null) body = r.body;
+    else if (starts === null) body = this.bodies!.read(r.file_id, r.file_offset!, r.bytes);
+    else {
+      // Records spread over a region shared with other rows (other hooks, other endpoints): read
+      // only this row's runs, back to back, rather than the whole region.
+      const runs = runsOf(starts, ends);
+      body = this.bodies!.readRuns(r.file_id, r.file_offset!, runs);
+      ends = packedEnds(starts, ends);
+      starts = null;
+    }
     return {
       rowId: r.id,
       queueId: r.queue_id,
@@ -216,9 +229,9 @@ export class MessageTable {
       segment: r.segment,
       segmentKey: r.segment_key,
       lines: blobU32(r.lines),
-      body: r.file_id === null ? r.body : this.bodies!.read(r.file_id, r.file_offset!, r.bytes),
-      ends: blobU32(r.ends),
-      starts: r.starts === null ? null : blobU32(r.starts),
+      body,
+      ends,
+      starts,
       createdAt: r.created_at,
       attempts: r.attempts,
       dueAt: r.due_at,
@@ -251,4 +264,22 @@ export class MessageTable {
     }
     return oldest;
   }
+}
+
+/** The records' spans merged into runs where one starts right where the one before ends: [from, to, from, to, …]. */
+function runsOf(starts: Uint32Array, ends: Uint32Array): number[] {
+  const runs: number[] = [];
+  for (let i = 0; i < ends.length; i++) {
+    if (runs.length > 0 && runs[runs.length - 1] === starts[i]) runs[runs.length - 1] = ends[i]!;
+    else runs.push(starts[i]!, ends[i]!);
+  }
+  return runs;
+}
+
+/** The ends of the records once laid back to back. */
+function packedEnds(starts: Uint32Array, ends: Uint32Array): Uint32Array {
+  const out = new Uint32Array(ends.length);
+  let at = 0;
+  for (let i = 0; i < ends.length; i++) out[i] = at += ends[i]! - starts[i]!;
+  return out;
 }

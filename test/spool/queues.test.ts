@@ -142,3 +142,26 @@ test('dead letters remember their queue: listed, requeued and purged per queue',
   assert.deepEqual(again.queue(b).takeDue(10, 1000).flatMap(texts), ['{"r":"d:1"}']);
   again.close();
 });
+
+test('a row spread thin over a shared region holds only its own bytes, in memory and read back from disk', () => {
+  const stateDir = tempStateDir();
+  const clock = new ManualClock(1000);
+  const spool = Spool.open({ stateDir, clock });
+  const all = spool.queueId('all');
+  const sparse = spool.queueId('tenants', 'https://t7.example/hook');
+  const r = region('y', 40);
+  const picks = [3, 17, 18, 31];
+  const mine = picks.reduce((n, p) => n + r.ends[p]! - r.starts[p]!, 0);
+  spool.commit([pickChunk(all, r, Array.from({ length: 40 }, (_, i) => i)), pickChunk(sparse, r, picks)], new Map([['s1', 'cp']]));
+  const [fresh] = spool.queue(sparse).takeDue(100, 1000);
+  assert.equal(fresh!.body.length, mine, 'kept in memory as a copy of its records, not a view of the whole region');
+  assert.deepEqual(texts(fresh!), picks.map((p) => `{"r":"y:${p}"}`));
+  spool.close();
+
+  const again = Spool.open({ stateDir, clock });
+  const [disk] = again.queue(sparse).takeDue(100, 1000);
+  assert.equal(disk!.body.length, mine, 'read back: only its runs of the region');
+  assert.equal(disk!.starts, null, 'laid back to back');
+  assert.deepEqual(texts(disk!), picks.map((p) => `{"r":"y:${p}"}`));
+  again.close();
+});
