@@ -6,6 +6,8 @@
 import type { EndpointDelivery } from '../deliver/hook-dispatch.js';
 import type { Sink, SinkOutcome } from '../deliver/sink.js';
 import { HttpSink, type HttpSinkOptions } from '../sinks/http/sink.js';
+import { SharedConnections } from '../sinks/http/client.js';
+import { BodyPool } from '../deliver/body-pool.js';
 import type { HeaderItem } from '../sinks/http/headers.js';
 import { compileHook, type Hook } from '../hook/hook.js';
 import { RouteTable } from '../hook/routes.js';
@@ -130,18 +132,22 @@ function httpHook(h: HttpHookConfig, deps: HookDeps): HookRuntime {
   const plainFilter = { ...(h.types ? { types: new Set<string>(h.types) } : {}), excludeLogRecord: !h.includeLogRecord };
   const templated = templateFields(h.url).length > 0;
   let table: RouteTable | null = null;
+  // endpoints on one host share its connections (client.ts); max_connection_rate is per endpoint
+  const shared = h.maxConnectionRatePerSecond === undefined ? new SharedConnections() : undefined;
+  // and one pool of request bodies: the hook's requests in flight are bounded by its concurrency
+  const bodies = new BodyPool(h.concurrency * 2);
   const rt: HookRuntime = {
     name: h.name,
     describe: h.name === 'default' ? redactUrl(h.url) : `${h.name} (${h.routes ? `routes ${h.routes}` : redactUrl(h.url)})`,
     select: { ...chunk },
     delivery: deliveryOf(h),
     sinkFor: (endpoint) => {
-      if (!endpoint.startsWith('route:')) return httpSink(h, endpoint !== '' ? endpoint : h.routes && h.defaultUrl ? h.defaultUrl : h.url, [], deps);
+      if (!endpoint.startsWith('route:')) return httpSink(h, endpoint !== '' ? endpoint : h.routes && h.defaultUrl ? h.defaultUrl : h.url, [], deps, shared, bodies);
       const key = endpoint.slice('route:'.length);
       const to = compiled!.reroute(key);
       if (to === null || 'unrouted' in to) return parked(`route:${key}`, `the routes file has no route '${key}' any more (and no default_url): its records stay queued until it is back, they expire, or loghook dead purge`);
       const headers = Object.entries(to.headers ?? {}).map(([name, value]) => ({ name, value }));
-      return httpSink(h, to.endpoint, headers, deps);
+      return httpSink(h, to.endpoint, headers, deps, shared, bodies);
     },
   };
   let compiled: Hook | null = null;
@@ -176,7 +182,7 @@ function httpHook(h: HttpHookConfig, deps: HookDeps): HookRuntime {
 /** Standard Webhooks' header and value: a signing config with them signs the Standard Webhooks way. */
 const STANDARD_SIGNATURE = { header: 'webhook-signature', format: 'v1,<base64>' };
 
-function httpSink(h: HttpHookConfig, url: string, routeHeaders: HeaderItem[], deps: HookDeps): Sink {
+function httpSink(h: HttpHookConfig, url: string, routeHeaders: HeaderItem[], deps: HookDeps, shared: SharedConnections | undefined, bodies: BodyPool): Sink {
   const policy = { ...(h.retryOn.length ? { retryOn: h.retryOn } : {}), ...(h.finalOn.length ? { finalOn: h.finalOn } : {}) };
   const t = h.tls;
   const s = h.signing;
@@ -193,6 +199,8 @@ function httpSink(h: HttpHookConfig, url: string, routeHeaders: HeaderItem[], de
     compression: h.compression,
     logger: deps.logger,
     clock: deps.clock,
+    ...(shared ? { shared } : {}),
+    bodyPool: bodies,
   };
   // The TLS keys are the sink's business only for https (their defaults are Node's own)
   if (url.startsWith('https:')) {

@@ -55,6 +55,51 @@ export interface HttpClientOptions {
   maxRequestsPerConnection?: number;
   /** awaited before every new connection; false: do not connect (the sink is closing) */
   beforeConnect?: () => Promise<boolean>;
+  /** share connections with the hook's other endpoints of the same origin (not with beforeConnect) */
+  shared?: SharedConnections;
+}
+
+interface SharedEntry {
+  pool: Dispatcher;
+  alerts: Alerts;
+  users: number;
+  destroy: boolean;
+}
+
+/**
+ * One hook's connections, by origin. A hook over a thousand tenant URLs on one host had a
+ * thousand pools and a connection each, idle most of the time; its endpoints now share the
+ * origin's pool (as many connections as the hook's concurrency), which closes when its last
+ * endpoint does. Every option but the URL is the hook's, so one origin means one set of options.
+ */
+export class SharedConnections {
+  private readonly entries = new Map<string, SharedEntry>();
+
+  acquire(origin: string, make: (alerts: Alerts) => Dispatcher): SharedEntry {
+    let e = this.entries.get(origin);
+    if (e === undefined) {
+      const alerts: Alerts = new Map();
+      e = { pool: make(alerts), alerts, users: 0, destroy: false };
+      this.entries.set(origin, e);
+    }
+    e.users++;
+    return e;
+  }
+
+  /** An endpoint is done with `origin`; the last one closes the pool (destroys it, if any asked). */
+  async release(origin: string, destroy: boolean): Promise<void> {
+    const e = this.entries.get(origin);
+    if (e === undefined) return;
+    if (destroy) e.destroy = true;
+    if (--e.users > 0) return;
+    this.entries.delete(origin);
+    await (e.destroy ? e.pool.destroy() : e.pool.close());
+  }
+
+  /** Origins with an open pool. */
+  get size(): number {
+    return this.entries.size;
+  }
 }
 
 /** Bytes of the response body kept for the disposition. */
@@ -77,15 +122,25 @@ export class HttpClient {
     this.path = u.pathname + u.search;
     this.method = opts.method ?? 'POST';
     this.timeoutMs = opts.timeoutMs ?? 30_000;
-    this.pool = buildDispatcher(u.origin, opts, this.timeoutMs, this.alerts);
+    if (opts.shared && !opts.beforeConnect) {
+      this.shared = opts.shared;
+      const e = opts.shared.acquire(u.origin, (alerts) => buildDispatcher(u.origin, opts, this.timeoutMs, alerts));
+      this.pool = e.pool;
+      this.alerts = e.alerts;
+    } else {
+      this.alerts = new Map();
+      this.pool = buildDispatcher(u.origin, opts, this.timeoutMs, this.alerts);
+    }
     this.closeEach = opts.maxRequestsPerConnection === 1;
   }
+
+  private readonly shared: SharedConnections | null = null;
 
   /** one request per connection: each asks for `Connection: close` */
   private readonly closeEach: boolean;
 
   /** TLS alerts the receiver sent after the handshake, by local port (see tlsAlertOf). */
-  private readonly alerts = new Map<number, { code: string; message: string }>();
+  private readonly alerts: Alerts;
 
   /** Sends `body` (POST or PUT); resolves with the response or the transport error, never rejects. */
   async post(body: Buffer, headers: Record<string, string>): Promise<HttpOutcome> {
@@ -139,15 +194,17 @@ export class HttpClient {
   async close(): Promise<void> {
     if (!this.done) {
       this.done = true;
-      await this.pool.close();
+      await (this.shared ? this.shared.release(this.origin, false) : this.pool.close());
     }
   }
 
   /** Aborts requests in flight (they resolve as UND_ERR_DESTROYED errors) and closes at once. */
   async destroy(): Promise<void> {
     if (!this.destroyed) {
+      const released = this.done;
       this.destroyed = this.done = true;
-      await this.pool.destroy();
+      if (!this.shared) await this.pool.destroy();
+      else if (!released) await this.shared.release(this.origin, true);
     }
   }
   private done = false;

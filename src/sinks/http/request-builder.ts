@@ -40,10 +40,10 @@ export class RequestBuilder {
     private readonly headers: HeaderBuilder,
     private readonly signer: Signer | null,
     private readonly compressor: Compressor | null,
-    /** requests in flight at most: pooled bodies kept per size */
-    inFlight: number,
+    /** requests in flight at most (pooled bodies kept per size), or a pool the hook's endpoints share */
+    inFlight: number | BodyPool,
   ) {
-    this.pool = new BodyPool(inFlight * 2);
+    this.pool = typeof inFlight === 'number' ? new BodyPool(inFlight * 2) : inFlight;
     this.acquire = this.pool.acquire.bind(this.pool);
   }
 

@@ -8,7 +8,7 @@ import { DeliveryRate, TokenBucket, Throttle, type RateLimits } from '../../deli
 import { redactUrl, type Logger } from '../../telemetry/logger.js';
 import { errorMessage, UsageError } from '../../util/errors.js';
 import { systemClock, type Clock } from '../../util/clock.js';
-import { HttpClient, parseEndpoint, type HttpOutcome } from './client.js';
+import { HttpClient, parseEndpoint, type HttpOutcome, type SharedConnections } from './client.js';
 import { EVENT_ID_HEADER_BUDGET, HeaderBuilder, type AuthOptions, type HeaderItem } from './headers.js';
 import { sinkOutcomeOf, type PolicyOverrides } from './policy.js';
 import { createSigner, type SigningOptions } from './signing.js';
@@ -16,6 +16,7 @@ import { createBodyCompressor, type Compression } from './compress.js';
 import { tlsConnectOptions, type TlsOptions } from './tls.js';
 import { describeProxy, proxySetting } from './proxy.js';
 import { RequestBuilder, type BuiltRequest } from './request-builder.js';
+import type { BodyPool } from '../../deliver/body-pool.js';
 
 export interface HttpSinkOptions extends TlsOptions, SigningOptions, AuthOptions, RateLimits {
   url: string;
@@ -38,6 +39,10 @@ export interface HttpSinkOptions extends TlsOptions, SigningOptions, AuthOptions
   maxDeliveriesPerConnection?: number;
   logger: Logger;
   clock?: Clock;
+  /** the hook's connections by origin, shared by its endpoints (without max_connection_rate) */
+  shared?: SharedConnections;
+  /** the hook's request bodies, shared by its endpoints (each keeping its own held 1,000 of them) */
+  bodyPool?: BodyPool;
 }
 
 /** The outcome of a request that was never sent because the sink closed while it waited. */
@@ -91,9 +96,10 @@ export class HttpSink implements Sink {
       url: o.url, connections: o.connections, timeoutMs: o.timeoutMs, method: o.method ?? 'POST', tls, proxy,
       ...(d !== undefined ? { maxRequestsPerConnection: d } : {}),
       ...(connect ? { beforeConnect: () => connect.wait(1) } : {}),
+      ...(o.shared ? { shared: o.shared } : {}),
     });
     const headers = new HeaderBuilder({ version: o.version, extra: o.headers ?? [], url: o.url, auth: o, ...(compressor ? { contentEncoding: compressor.encoding } : {}) });
-    this.builder = new RequestBuilder(headers, signer, compressor, o.connections);
+    this.builder = new RequestBuilder(headers, signer, compressor, o.bodyPool ?? o.connections);
 
     if (this.tlsInsecure) {
       o.logger.warn('TLS certificate verification is OFF (tls_insecure_skip_verify = true): anyone on the network path can read and change these requests. Set ca_file to the receiver\'s CA instead', { url: this.endpoint });
