@@ -81,40 +81,26 @@ const FIXED = new Map<string, FieldDef>([
   ['recipient', def('recipient', (v) => scalarText(firstRecipient(v)), { bytes: true })],
   ['recipient_domain', def('recipient_domain', (v) => domainOf(firstRecipient(v)), { ci: true, bytes: true })],
   ['sender_domain', def('sender_domain', (v) => domainOf(v.top('sender')), { ci: true, bytes: true })],
-  ['response.code', def('response.code', (v) => scalarText(v.record()?.response?.code))],
+  ['response.code', def('response.code', (v) => scalarText(v.nested('response', 'code')))],
   ['response.enhanced_code', def('response.enhanced_code', (v) => {
     const e = v.record()?.response?.enhanced_code;
     return e && typeof e === 'object' ? `${e.class}.${e.subject}.${e.detail}` : undefined;
   })],
   ...LEADING.map((n): [string, FieldDef] => [n, def(n, (v) => scalarText(v.top(n)), { bytes: true })]),
-  ...DIRECT.map((n): [string, FieldDef] => [n, def(n, (v) => scalarText(v.record()?.[n]))]),
+  ...DIRECT.map((n): [string, FieldDef] => [n, def(n, (v) => scalarText(v.member(n)))]),
 ]);
 
 /** The field names a hook may use, for error messages and docs. */
 export const FIELD_NAMES: readonly string[] = [...FIXED.keys(), 'meta.<key>', 'headers.<name>'];
 
 function metaField(name: string, key: string): FieldDef {
-  return def(name, (v) => {
-    const m = v.record()?.meta;
-    return m && typeof m === 'object' ? scalarText((m as Record<string, unknown>)[key]) : undefined;
-  });
+  return def(name, (v) => scalarText(v.nested('meta', key)));
 }
 
 function headerField(name: string, header: string): FieldDef {
-  const folded = header.toLowerCase();
   return def(name, (v) => {
-    const h = v.record()?.headers;
-    if (!h || typeof h !== 'object') return undefined;
-    let value: unknown = (h as Record<string, unknown>)[header];
-    if (value === undefined) {
-      for (const k in h) {
-        if (k.length === folded.length && k.toLowerCase() === folded) {
-          value = (h as Record<string, unknown>)[k];
-          break;
-        }
-      }
-    }
-    // a header that appears more than once is logged as an array: its first value
+    // case-insensitive names; a header that appears more than once is logged as an array: its first value
+    const value = v.nested('headers', header, true);
     return scalarText(Array.isArray(value) ? value[0] : value);
   });
 }

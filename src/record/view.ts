@@ -13,6 +13,19 @@
 import { compactTypeEnd, typeAt } from './classify.js';
 import { parseQueueName, type QueueParts } from './queue-name.js';
 import { parseRecord, RecordParseError, type KumoRecord } from './record.js';
+import { ABSENT, GAVE_UP, NESTED, valueAt, valueEnd, valueStart } from './scan.js';
+
+const keyBytes = new Map<string, Buffer>();
+/** A key's bytes (and lower-cased, for `fold`), made once per name. */
+function keyOf(key: string, fold = false): Buffer {
+  const k = fold ? `\0${key.toLowerCase()}` : key;
+  let b = keyBytes.get(k);
+  if (b === undefined) {
+    b = Buffer.from(fold ? key.toLowerCase() : key);
+    if (keyBytes.size < 10_000) keyBytes.set(k, b);
+  }
+  return b;
+}
 
 // Any LogRecord line holds this; so do a few others (a meta value "LogRecord"), which a parse then
 // clears. The short needle is ~4x quicker per line than the whole `"reception_protocol":"LogRecord"`
@@ -29,6 +42,12 @@ export class RecordView {
   /** -2: not looked yet; -1: not compact; else the offset of the quote closing the type name */
   private quote = -2;
   private queueParts: QueueParts | undefined;
+  /** a scan gave up on these bytes: the parse decides */
+  private unscannable = false;
+  /** the last scanned answer (a hook's keep and route read the same field one after the other) */
+  private lastKey: string | undefined;
+  private lastSub: string | undefined;
+  private lastValue: unknown;
   /** why the line is not a record, once a parse was tried and failed */
   invalid: string | undefined;
 
@@ -134,6 +153,76 @@ export class RecordView {
       if (c === BACKSLASH) return undefined;
     }
     return undefined;
+  }
+
+  /**
+   * A top-level member's value without the parse where the scan can (scan.ts): a string, number,
+   * boolean or null; an object or array comes from the parse. Undefined when absent.
+   */
+  member(key: string): unknown {
+    if (this.rec === undefined && !this.unscannable) {
+      const vs = valueStart(this.buf, this.start, this.end, keyOf(key));
+      if (vs === ABSENT) return undefined;
+      if (vs === GAVE_UP) this.unscannable = true;
+      else {
+        const v = this.valueFrom(vs);
+        if (v !== NESTED && v !== GAVE_UP) return v;
+      }
+    }
+    return this.record()?.[key];
+  }
+
+  /**
+   * The value of `sub` in the top-level object `key` (`meta.tenant`, `response.code`), scanned
+   * like member(); `fold` ignores ASCII case in `sub` (header names). Undefined when absent or when
+   * `key` is not an object.
+   */
+  nested(key: string, sub: string, fold = false): unknown {
+    if (this.lastKey === key && this.lastSub === sub && this.rec === undefined) return this.lastValue;
+    const v = this.nestedOnce(key, sub, fold);
+    if (this.rec === undefined) {
+      this.lastKey = key;
+      this.lastSub = sub;
+      this.lastValue = v;
+    }
+    return v;
+  }
+
+  private nestedOnce(key: string, sub: string, fold: boolean): unknown {
+    if (this.rec === undefined && !this.unscannable) {
+      const os = valueStart(this.buf, this.start, this.end, keyOf(key));
+      if (os === ABSENT) return undefined;
+      if (os === GAVE_UP) this.unscannable = true;
+      else {
+        const oe = valueEnd(this.buf, os, this.end);
+        if (oe !== -1) {
+          const vs = valueStart(this.buf, os, oe, keyOf(sub, fold), fold);
+          if (vs === ABSENT) return undefined;
+          if (vs !== GAVE_UP) {
+            const v = this.valueFrom(vs, oe);
+            if (v !== NESTED && v !== GAVE_UP) return v;
+          }
+        }
+      }
+    }
+    const o = this.record()?.[key];
+    if (!o || typeof o !== 'object') return undefined;
+    const rec = o as Record<string, unknown>;
+    if (!fold || sub in rec) return rec[sub];
+    const folded = sub.toLowerCase();
+    for (const name in rec) if (name.length === folded.length && name.toLowerCase() === folded) return rec[name];
+    return undefined;
+  }
+
+  /** The scalar value starting at `vs`; GAVE_UP (and the view parses from now on) when unsure. */
+  private valueFrom(vs: number, end = this.end): unknown {
+    const ve = valueEnd(this.buf, vs, end);
+    const v = ve === -1 ? undefined : valueAt(this.buf, vs, ve);
+    if (v === undefined) {
+      this.unscannable = true;
+      return GAVE_UP;
+    }
+    return v;
   }
 
   /** The parts of the record's `queue`, split once per record. */
