@@ -114,7 +114,7 @@ export class Dispatcher {
     const { maxBatchBytes, minBatchSize, maxBatchLatencyMs, batchFormat: format } = this.o;
     this.limits = { batchSize, maxBatchBytes, minBatchSize, maxBatchLatencyMs, format };
     if (opts.sink.maxEventIdHeaderBytes !== undefined && batchSize > 1) this.limits.maxIdListBytes = opts.sink.maxEventIdHeaderBytes;
-    this.breaker = new EndpointBreaker({ maxIntervalMs: retryIntervalMs, ...opts.breaker });
+    this.breaker = new EndpointBreaker({ maxIntervalMs: retryIntervalMs, maxRetryAfterMs: this.o.maxRetryIntervalMs, ...opts.breaker });
     this.log = new OutcomeLog(this.o.logger, opts.queue, opts.sink.endpoint);
     this.waker = new Waker(this.o.clock);
     this.ctx = {
