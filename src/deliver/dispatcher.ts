@@ -181,6 +181,7 @@ export class Dispatcher {
     const now = this.o.clock.now();
     for (const row of this.open) if (row.started) row.applyPartial(this.o.queue, now);
     this.open.clear();
+    this.log.flush(now);
     if (abandonedRequests > 0) {
       this.o.logger.warn('stopped with requests still in flight; their records stay queued for the next run', {
         requests: abandonedRequests,
