@@ -25,7 +25,7 @@ export function tailOptions(): Option[] {
     env(new Option('--max-batch-bytes <size>', 'never send a body larger than this').default(H.maxBatchBytes, formatBytes(H.maxBatchBytes)).argParser(opt.size('--max-batch-bytes')), 'MAX_BATCH_BYTES'),
     env(new Option('--batch-format <format>', 'body of a batch: a JSON array, or NDJSON').choices(['array', 'ndjson']).default(H.batchFormat), 'BATCH_FORMAT'),
     env(new Option('--concurrency <n>', 'requests in flight').default(H.concurrency).argParser(opt.count('--concurrency')), 'CONCURRENCY'),
-    env(new Option('--timeout <duration>', 'per request: for the response headers, then for each chunk of body').default(H.timeoutMs, formatDuration(H.timeoutMs)).argParser(opt.duration('--timeout')), 'TIMEOUT'),
+    env(new Option('--timeout <duration>', 'the whole request, from its start to the last byte of the answer').default(H.timeoutMs, formatDuration(H.timeoutMs)).argParser(opt.duration('--timeout')), 'TIMEOUT'),
     new Option('--header <header>', "'Name: value' on every request (repeatable); for secrets use LOGHOOK_HEADERS or --header-file").default([]).argParser((v: string, prev: string[]) => [...prev, v]),
     env(new Option('--header-file <file>', "file of 'Name: value' lines, sent on every request"), 'HEADER_FILE'),
     env(new Option('--retry-interval <duration>', 'first retry after this, doubling (KumoMTA retry_interval)').default(H.retryIntervalMs, formatDuration(H.retryIntervalMs)).argParser(opt.duration('--retry-interval')), 'RETRY_INTERVAL'),

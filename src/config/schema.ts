@@ -82,7 +82,7 @@ export interface HookBase {
   batchFormat: BatchFormat;
   /** `concurrency`: requests (publishes) in flight at most */
   concurrency: number;
-  /** `timeout`: per request (HTTP: the response headers, then each chunk of body; brokers: the confirm) */
+  /** `timeout`: per request (HTTP: the whole request, its start to the last byte of the answer; brokers: the confirm) */
   timeoutMs: number;
   /** `retry_interval`: the first retry after this, doubling (KumoMTA retry_interval) */
   retryIntervalMs: number;

@@ -67,7 +67,7 @@ export function applyOutcome(
     if (verdict === 'delivered') {
       for (const s of slices) give(ctx, s, now, delivered);
       out.delivered = records;
-      ctx.log.success(now);
+      ctx.log.success(now, records);
       return out;
     }
     const disposition = (out.disposition = outcome.disposition ?? outcome.failureKey);
@@ -98,8 +98,8 @@ export function applyOutcome(
     return out;
   } finally {
     // after the outcome's own line, so the log reads in cause-and-effect order
-    if (change === 'opened') ctx.log.breakerOpened(ctx.breaker.nextProbeAt()! - now);
-    if (change === 'recovered') ctx.log.breakerClosed();
+    if (change === 'opened') ctx.log.breakerOpened(now, ctx.breaker.nextProbeAt()! - now);
+    if (change === 'recovered') ctx.log.breakerClosed(now);
   }
 }
 

@@ -118,7 +118,7 @@ export class Dispatcher {
     const { maxBatchBytes, minBatchSize, maxBatchLatencyMs, batchFormat: format } = this.o;
     this.limits = { batchSize, maxBatchBytes, minBatchSize, maxBatchLatencyMs, format };
     if (opts.sink.maxEventIdHeaderBytes !== undefined && batchSize > 1) this.limits.maxIdListBytes = opts.sink.maxEventIdHeaderBytes;
-    this.breaker = new EndpointBreaker({ maxIntervalMs: retryIntervalMs, ...opts.breaker });
+    this.breaker = new EndpointBreaker({ maxIntervalMs: retryIntervalMs, maxRetryAfterMs: this.o.maxRetryIntervalMs, ...opts.breaker });
     this.log = new OutcomeLog(this.o.logger, opts.queue, opts.sink.endpoint);
     this.waker = new Waker(this.o.clock);
     this.ctx = {
@@ -185,6 +185,7 @@ export class Dispatcher {
     const now = this.o.clock.now();
     for (const row of this.open) if (row.started) row.applyPartial(this.o.queue, now);
     this.open.clear();
+    this.log.flush(now);
     if (abandonedRequests > 0) {
       this.o.logger.warn('stopped with requests still in flight; their records stay queued for the next run', {
         requests: abandonedRequests,

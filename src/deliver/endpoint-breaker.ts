@@ -6,7 +6,9 @@
 //   open     nothing is sent until the probe time; then ONE request (a normal batch) goes out.
 //   probing  that one request is in flight; nothing else starts.
 // The probe interval starts at 1 s and doubles on every failed probe, up to the cap (the retry
-// interval, 1 minute by default); a Retry-After on the failure stretches it, up to the same cap.
+// interval, 1 minute by default). A Retry-After on a failure (the probe's, or one still in flight
+// when the breaker opened) is honoured for the next probe, up to max_retry_interval (20 minutes by
+// default): the doubling cap is loghook's own guess, Retry-After is the receiver's word.
 // The first success (any response that is not transient, even a final 4xx: the receiver is up)
 // closes the breaker and restores full concurrency. Pure: time comes in as `now`.
 
@@ -22,22 +24,28 @@ export interface BreakerOptions {
   maxIntervalMs?: number;
   /** transient responses in a row that open the breaker (default 5) */
   failureThreshold?: number;
+  /** a Retry-After postpones the next probe up to this (default: maxIntervalMs) */
+  maxRetryAfterMs?: number;
 }
 
 export class EndpointBreaker {
   private readonly initialMs: number;
   private readonly maxMs: number;
   private readonly threshold: number;
+  private readonly maxRetryAfterMs: number;
   private isOpen = false;
   private streak = 0;
   private intervalMs: number;
   private probeAt = 0;
   private probeInFlight = false;
+  /** no probe before this: the longest Retry-After heard since the last success */
+  private quietUntil = 0;
 
   constructor(opts: BreakerOptions = {}) {
     this.initialMs = Math.max(1, opts.initialIntervalMs ?? 1000);
     this.maxMs = Math.max(this.initialMs, opts.maxIntervalMs ?? 60_000);
     this.threshold = Math.max(1, opts.failureThreshold ?? 5);
+    this.maxRetryAfterMs = Math.max(this.maxMs, opts.maxRetryAfterMs ?? this.maxMs);
     this.intervalMs = this.initialMs;
   }
 
@@ -67,21 +75,27 @@ export class EndpointBreaker {
     if (wasProbe) this.probeInFlight = false;
     if (signal === 'up') {
       this.streak = 0;
+      this.quietUntil = 0;
       if (!this.isOpen) return null;
       this.isOpen = false;
       this.intervalMs = this.initialMs;
       return 'recovered';
     }
     if (this.isOpen) {
-      // Only the probe's failure moves the schedule: requests that were already in flight when
-      // the breaker opened say nothing new.
+      // Only the probe's failure moves the interval: requests that were already in flight when
+      // the breaker opened say nothing new about it.
       if (wasProbe) {
         this.intervalMs = Math.min(this.maxMs, this.intervalMs * 2);
         this.schedule(now, retryAfterMs);
+      } else if (retryAfterMs !== null) {
+        // but a receiver asking for quiet is heard whichever request it answered
+        this.quiet(now, retryAfterMs);
+        this.probeAt = Math.max(this.probeAt, this.quietUntil);
       }
       return null;
     }
     this.streak++;
+    this.quiet(now, retryAfterMs);
     if (signal === 'unreachable' || this.streak >= this.threshold) {
       this.isOpen = true;
       this.intervalMs = this.initialMs;
@@ -101,7 +115,13 @@ export class EndpointBreaker {
     return this.intervalMs;
   }
 
+  /** The receiver asked for `retryAfterMs` of quiet: no probe before then (capped). */
+  private quiet(now: number, retryAfterMs: number | null): void {
+    if (retryAfterMs !== null) this.quietUntil = Math.max(this.quietUntil, now + Math.min(retryAfterMs, this.maxRetryAfterMs));
+  }
+
   private schedule(now: number, retryAfterMs: number | null): void {
-    this.probeAt = now + Math.max(this.intervalMs, Math.min(retryAfterMs ?? 0, this.maxMs));
+    this.quiet(now, retryAfterMs);
+    this.probeAt = Math.max(now + this.intervalMs, this.quietUntil);
   }
 }

@@ -83,6 +83,12 @@ export class FanOut {
     return this.pendingRecords;
   }
 
+  /** Bytes of those records (what they will add to the queue's bytes). */
+  get pendingBytes(): number {
+    return this.pendingBytesN;
+  }
+  private pendingBytesN = 0;
+
   /** Takes a batch: every hook's records go into its open chunks. */
   add(batch: LineBatch): void {
     this.dirty = true;
@@ -147,6 +153,7 @@ export class FanOut {
     const out = { chunks: this.pending, records: this.pendingRecords, consumed: this.dirty };
     this.pending = [];
     this.pendingRecords = 0;
+    this.pendingBytesN = 0;
     this.dirty = false;
     return out;
   }
@@ -173,6 +180,7 @@ export class FanOut {
     c.ends.push(end);
     c.bytes += end - start;
     this.pendingRecords++;
+    this.pendingBytesN += end - start;
   }
 
   /** The chunk as a view of the arena from its first record to its last, spans rebased. */

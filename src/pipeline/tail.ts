@@ -153,6 +153,8 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
         receiverHealthy: () => true,
         changed: (ms) => nextChange(onChange, ms),
         diskFull: () => committer.diskFull(),
+        pending: () => ({ records: fanOut.pendingCount, bytes: fanOut.pendingBytes }),
+        commit: () => void committer.commit(),
       },
       { maxQueueRecords: o.maxQueueRecords, maxQueueBytes: o.maxQueueBytes, readAheadRecords: () => readAhead, logger: log, signal: o.signal },
     );

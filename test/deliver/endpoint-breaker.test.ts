@@ -75,6 +75,40 @@ test('Retry-After stretches the probe interval, up to the cap', () => {
   assert.equal(b.nextProbeAt(), 90_000);
 });
 
+test('Retry-After longer than the doubling cap is honoured up to max_retry_interval (issue 10)', () => {
+  // --retry-interval 2s caps the doubling at 2 s; the receiver asked for 5 s, then for an hour
+  const b = new EndpointBreaker({ maxIntervalMs: 2000, maxRetryAfterMs: 20 * 60_000 });
+  assert.equal(b.settle(0, 'unreachable', false, 5000), 'opened');
+  assert.equal(b.nextProbeAt(), 5000);
+  b.begin(5000);
+  b.settle(5000, 'transient', true, 5000);
+  assert.equal(b.nextProbeAt(), 10_000);
+  b.begin(10_000);
+  b.settle(10_000, 'transient', true, 3_600_000);
+  assert.equal(b.nextProbeAt(), 10_000 + 20 * 60_000, 'capped by max_retry_interval');
+  b.begin(b.nextProbeAt()!);
+  b.settle(1_210_000, 'transient', true, null);
+  assert.equal(b.nextProbeAt(), 1_212_000, 'no Retry-After: the doubling schedule again');
+});
+
+test('a Retry-After on a request still in flight when the breaker opened postpones the probe', () => {
+  const b = new EndpointBreaker({ maxIntervalMs: 2000, maxRetryAfterMs: 60_000 });
+  b.settle(0, 'unreachable', false);
+  assert.equal(b.nextProbeAt(), 1000);
+  b.settle(10, 'transient', false, 6000);
+  assert.equal(b.nextProbeAt(), 6010);
+  // the Retry-After heard before the breaker opened counts too
+  const c = new EndpointBreaker({ maxIntervalMs: 2000, maxRetryAfterMs: 60_000 });
+  c.settle(0, 'transient', false, 7000);
+  c.settle(5, 'unreachable', false);
+  assert.equal(c.nextProbeAt(), 7000);
+  // and a success forgets it
+  c.begin(7000);
+  c.settle(7100, 'up', true);
+  c.settle(7200, 'unreachable', false);
+  assert.equal(c.nextProbeAt(), 8200);
+});
+
 test('a probe never exceeds the concurrency', () => {
   const b = new EndpointBreaker();
   b.settle(0, 'unreachable', false);

@@ -10,6 +10,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { Client, EnvHttpProxyAgent, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import { UsageError } from '../../util/errors.js';
+import { formatDuration } from '../../config/units.js';
 import type { TlsConnectOptions } from './tls.js';
 import type { ProxySetting } from './proxy.js';
 
@@ -28,7 +29,7 @@ export type HttpOutcome =
     }
   | {
       kind: 'error';
-      /** ECONNREFUSED, ECONNRESET, UND_ERR_HEADERS_TIMEOUT, UND_ERR_BODY_TIMEOUT, UND_ERR_SOCKET, ... */
+      /** ECONNREFUSED, ECONNRESET, REQUEST_TIMEOUT (the whole-request deadline), UND_ERR_SOCKET, ... */
       code: string;
       message: string;
     };
@@ -38,8 +39,9 @@ export interface HttpClientOptions {
   url: string;
   /** connections to keep open = requests in flight at most (default 1) */
   connections?: number;
-  /** time to wait for the response headers after the request starts, and then for each chunk of
-   * its body (default 30 s) */
+  /** the whole request's deadline, from its start (waiting for a connection included) to the
+   * last byte of the answer (default 30 s): a receiver that trickles its answer a byte at a time
+   * cannot hold a connection longer */
   timeoutMs?: number;
   /** time to establish a TCP/TLS connection (default 10 s) */
   connectTimeoutMs?: number;
@@ -145,6 +147,9 @@ export class HttpClient {
   /** Sends `body` (POST or PUT); resolves with the response or the transport error, never rejects. */
   async post(body: Buffer, headers: Record<string, string>): Promise<HttpOutcome> {
     let res;
+    // undici's headersTimeout and bodyTimeout restart with every chunk: only a signal bounds the
+    // whole request. Aborting it destroys the connection, so the late answer cannot be mistaken.
+    const deadline = AbortSignal.timeout(this.timeoutMs);
     try {
       res = await this.pool.request({
         origin: this.origin,
@@ -154,8 +159,10 @@ export class HttpClient {
         headers: this.closeEach ? { ...headers, connection: 'close' } : headers,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
+        signal: deadline,
       });
     } catch (err) {
+      if (deadline.aborted) return deadlineError(this.timeoutMs);
       return this.tlsAlertOf(err) ?? transportError(err);
     }
     // A 2xx is final as soon as its status arrives: the receiver has taken the records. Any other
@@ -165,7 +172,7 @@ export class HttpClient {
       if (res.statusCode >= 200 && res.statusCode <= 299) await res.body.dump({ limit: MAX_DRAIN_BYTES });
       else snippet = await readSnippet(res.body);
     } catch (err) {
-      return transportError(err);
+      return deadline.aborted ? deadlineError(this.timeoutMs) : transportError(err);
     }
     return {
       kind: 'response',
@@ -282,6 +289,11 @@ async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): unknown })
     if (seen > MAX_DRAIN_BYTES) break; // `break` destroys the body and its connection
   }
   return kept ?? Buffer.alloc(0);
+}
+
+/** The whole-request deadline (`timeout`) passed before the answer was complete. */
+function deadlineError(timeoutMs: number): HttpOutcome {
+  return { kind: 'error', code: 'REQUEST_TIMEOUT', message: `no complete answer within the ${formatDuration(timeoutMs)} timeout (it covers the whole request)` };
 }
 
 function transportError(err: unknown): HttpOutcome {
