@@ -11,6 +11,7 @@ import { receiveCommand } from './receive.js';
 import type { CommandContext } from './context.js';
 import { ExitCode, LoghookError, errnoCode } from '../util/errors.js';
 import { systemClock } from '../util/clock.js';
+import { prefixed } from '../telemetry/logger.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -40,7 +41,7 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.on(sig, () => {
     // The first signal asks for a graceful stop; a second one exits at once (the state is safe).
     if (++signals > 1) process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
-    abort.abort();
+    abort.abort(sig); // the reason names the signal: tail --once says "interrupted by SIGTERM"
   });
 }
 
@@ -68,10 +69,10 @@ async function main(): Promise<number> {
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
     if (err instanceof LoghookError) {
-      process.stderr.write(`loghook: ${err.message}\n`);
+      process.stderr.write(prefixed(err.message));
       return err.exitCode;
     }
-    process.stderr.write(`loghook: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(prefixed(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
     return ExitCode.failure;
   }
 }

@@ -22,6 +22,7 @@ import { ClaimedRow } from './claimed-row.js';
 import { OutcomeLog } from './outcome-log.js';
 import { applyOutcome, type OutcomeContext } from './apply-outcome.js';
 import { Waker } from './waker.js';
+import { EndpointRun, type EndpointRunStats } from './endpoint-run.js';
 
 export interface DispatcherOptions {
   sink: Sink;
@@ -47,7 +48,7 @@ export interface DispatcherOptions {
   breaker?: BreakerOptions;
 }
 
-export interface DispatcherStats {
+export interface DispatcherStats extends EndpointRunStats {
   /** records, since start */
   delivered: number;
   retried: number;
@@ -90,6 +91,7 @@ export class Dispatcher {
   private flushing = false;
   private fatal: unknown = null;
   private readonly waker: Waker;
+  private readonly runRecord = new EndpointRun();
 
   constructor(opts: DispatcherOptions) {
     const retryIntervalMs = opts.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS;
@@ -203,6 +205,7 @@ export class Dispatcher {
       lastError: this.lastError,
       endpoint: this.breaker.state,
       failedProbes: c.failedProbes,
+      ...this.runRecord.stats(),
     };
   }
 
@@ -328,6 +331,7 @@ export class Dispatcher {
         // Too large for the receiver: nothing is final yet. The halves go again, down to single
         // records; only a single record too large is refused for itself.
         if (outcome.kind === 'too-large' && records > 1) {
+          this.runRecord.note(outcome, null);
           this.breaker.settle(this.o.clock.now(), 'up', isProbe, null);
           this.splits.unshift(...halves(slices, records));
           this.log.once('too-large', 'the receiver refused a request as too large; splitting it (lower max_batch_bytes or batch_size)', { records });
@@ -337,6 +341,7 @@ export class Dispatcher {
         }
         try {
           const r = applyOutcome(this.ctx, slices, records, outcome, isProbe, this.o.clock.now());
+          this.runRecord.note(outcome, r.dead);
           if (isProbe && this.breaker.state !== 'closed') this.counts.failedProbes++;
           this.counts.delivered += r.delivered;
           this.counts.retried += r.retried;

@@ -50,17 +50,21 @@ export class Gate {
       const c = this.probe.counts();
       const full = (this.opts.maxQueueRecords !== undefined && c.records >= this.opts.maxQueueRecords) || (this.opts.maxQueueBytes !== undefined && c.bytes >= this.opts.maxQueueBytes);
       const ahead = !full && this.probe.receiverHealthy() && this.probe.outstanding() >= this.opts.readAheadRecords;
-      if (!full && !ahead) {
-        if (this.paused === 'queue full') this.opts.logger.info('queue below its limit again: reading resumed', { records: c.records, bytes: c.bytes });
+      if (!full && this.paused === 'queue full') {
+        this.opts.logger.info('queue below its limit again: reading resumed', { records: c.records, bytes: c.bytes });
         this.paused = null;
-        this.warnedFull = false;
+      }
+      if (!full) this.warnedFull = false;
+      if (!full && !ahead) {
+        this.paused = null;
         return;
       }
       if (full && !this.warnedFull) {
         this.warnedFull = true;
         this.opts.logger.warn(`queue full (${c.records} records, ${formatBytes(c.bytes)}; --max-queue): reading paused until delivery drains it; nothing is dropped`);
       }
-      this.paused = full ? 'queue full' : 'delivery catching up';
+      // Reading ahead of delivery by up to readAheadRecords is the normal pace, not a pause.
+      this.paused = full ? 'queue full' : null;
       await this.probe.changed(full ? 500 : 100);
     }
   }
