@@ -38,6 +38,8 @@ export interface HttpSinkOptions extends TlsOptions, SigningOptions, AuthOptions
   maxDeliveriesPerConnection?: number;
   logger: Logger;
   clock?: Clock;
+  /** told every answer as it came (loghook send-test prints it) */
+  onAnswer?: (answer: HttpOutcome) => void;
 }
 
 /** The outcome of a request that was never sent because the sink closed while it waited. */
@@ -115,6 +117,7 @@ export class HttpSink implements Sink {
         });
       }
       outcome = await this.client.post(built.body, built.headers);
+      this.o.onAnswer?.(outcome);
     } catch (err) {
       outcome = { kind: 'error', code: 'UNKNOWN', message: errorMessage(err) };
     } finally {
