@@ -41,7 +41,7 @@ export function render(s: Status, now: number): string {
     out.push(`  checkpoint ${st.segment === null ? 'all finished segments read' : `${st.segment} line ${st.line}`} (committed ${ago(now, st.committedAt)})`);
     if (st.error) out.push(`  listing    failed: ${st.error}`);
     else {
-      const blocked = st.unreadableSegments ? `, ${st.unreadableSegments} of them unreadable, not read yet` : '';
+      const blocked = st.unreadableSegments ? `, except ${st.unreadableSegments} unreadable segment${st.unreadableSegments > 1 ? 's' : ''} not read yet` : '';
       out.push(`  behind     ${st.behind === 0 ? 'caught up' : `${st.behind} segments (${formatBytes(st.bytesBehind)} compressed)`}${blocked}; newest ${st.newest ?? '-'}`);
     }
   }

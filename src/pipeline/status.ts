@@ -44,7 +44,7 @@ export interface StreamStatus {
   newest: string | null;
   /** segments on disk not yet read to their end (1 = reading the newest) */
   segmentsBehind: number;
-  /** whole segments waiting after the one being read (0: caught up), as the tail's summary says */
+  /** whole segments waiting after the one being read, unreadable ones left out (0: caught up), as the tail's summary says */
   behind: number;
   /** compressed bytes of the segments after the one being read */
   bytesBehind: number;
@@ -151,8 +151,8 @@ async function streamStatus(stream: string, value: string, committedAt: number, 
   out.newest = segs.at(-1)?.name ?? null;
   const pending = segs.filter((s) => !p.isConsumed(s.name));
   out.segmentsBehind = pending.length;
-  out.behind = Math.max(0, pending.length - 1);
   out.unreadableSegments = pending.filter((s) => unreadable.has(s.path)).length;
+  out.behind = Math.max(0, pending.length - out.unreadableSegments - 1);
   for (const s of pending.slice(1)) out.bytesBehind += (await stat(s.path).catch(() => ({ size: 0 }))).size;
   return out;
 }

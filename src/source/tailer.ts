@@ -103,12 +103,12 @@ export class Tailer {
     return n;
   }
 
-  /** Whole segments waiting after the one being read, over all streams: 0 is caught up (status's `behind`). */
+  /** Whole segments waiting after the one being read, over all streams, unreadable ones left out: 0 is caught up (status's `behind`). */
   segmentsBehind(): number {
     let n = 0;
     for (const [stream, list] of this.latest?.streams ?? []) {
       const p = this.progress.get(stream);
-      n += Math.max(0, list.filter((s) => !p || !p.isConsumed(s.name)).length - 1);
+      n += Math.max(0, list.filter((s) => (!p || !p.isConsumed(s.name)) && !this.blocked.has(s.path)).length - 1);
     }
     return n;
   }
