@@ -8,9 +8,11 @@ import { statusCommand } from './status.js';
 import { deadCommand } from './dead.js';
 import { checkCommand } from './check.js';
 import { receiveCommand } from './receive.js';
+import { sendTestCommand } from './send-test.js';
 import type { CommandContext } from './context.js';
 import { ExitCode, LoghookError, errnoCode } from '../util/errors.js';
 import { systemClock } from '../util/clock.js';
+import { prefixed } from '../telemetry/logger.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -40,7 +42,7 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.on(sig, () => {
     // The first signal asks for a graceful stop; a second one exits at once (the state is safe).
     if (++signals > 1) process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
-    abort.abort();
+    abort.abort(sig); // the reason names the signal: tail --once says "interrupted by SIGTERM"
   });
 }
 
@@ -55,6 +57,7 @@ program.addCommand(statusCommand(ctx));
 program.addCommand(deadCommand(ctx));
 program.addCommand(checkCommand(ctx));
 program.addCommand(receiveCommand(ctx));
+program.addCommand(sendTestCommand(ctx));
 for (const c of program.commands.find((c) => c.name() === 'dead')!.commands) c.exitOverride();
 for (const c of program.commands) c.exitOverride();
 
@@ -68,10 +71,10 @@ async function main(): Promise<number> {
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
     if (err instanceof LoghookError) {
-      process.stderr.write(`loghook: ${err.message}\n`);
+      process.stderr.write(prefixed(err.message));
       return err.exitCode;
     }
-    process.stderr.write(`loghook: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(prefixed(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
     return ExitCode.failure;
   }
 }

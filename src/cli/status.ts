@@ -4,6 +4,8 @@ import type { Status } from '../pipeline/status.js';
 import { defaultStateDir } from '../config/state-dir.js';
 import { formatBytes, formatDuration } from '../config/units.js';
 import type { CommandContext } from './context.js';
+import { endpointWord } from '../pipeline/endpoint-words.js';
+import { emptyDirWarning } from '../pipeline/empty-dirs.js';
 
 export function statusCommand(ctx: CommandContext): Command {
   return new Command('status')
@@ -18,36 +20,36 @@ export function statusCommand(ctx: CommandContext): Command {
     });
 }
 
-/** The breaker's state in an operator's words. */
-function stateWord(state: string): string {
-  return state === 'closed' ? 'healthy' : state === 'open' ? 'down' : state === 'half-open' ? 'probing' : state;
+function ago(now: number, t: number | null): string {
+  return t === null ? 'never' : `${age(now, t)} ago`;
 }
 
-function ago(now: number, t: number | null): string {
-  return t === null ? 'never' : `${formatDuration(Math.max(0, now - t))} ago`;
+/** Another process's clock, or this one's stepping back, must not make an age negative. */
+function age(now: number, t: number): string {
+  return formatDuration(Math.max(0, now - t));
 }
 
 export function render(s: Status, now: number): string {
   const out: string[] = [`state dir   ${s.stateDir}`];
   if (s.running.alive) {
     const r = s.running;
-    out.push(`running     pid ${r.pid}, loghook ${r.version}${r.once ? ' --once' : ''}, up ${formatDuration(now - r.startedAt)}, to ${r.url}`);
-    out.push(`            read ${r.records.read}, queued ${r.records.queued}, delivered ${r.records.delivered}, retried ${r.records.retried}, dead ${r.records.dead + r.records.expired}, skipped ${r.records.invalid} invalid lines${r.paused ? `; reading paused: ${r.paused}` : ''}`);
+    out.push(`running     pid ${r.pid}, loghook ${r.version}${r.once ? ' --once' : ''}, up ${age(now, r.startedAt)}, to ${r.url}`);
+    out.push(`            read ${r.records.read}, queued ${r.records.queued}, delivered ${r.records.delivered}, retried ${r.records.retried}, dead ${r.records.dead + r.records.expired}, filtered ${r.records.filtered}, unrouted ${r.records.unrouted}, skipped ${r.records.invalid} invalid lines; endpoints ${endpointWord(r.endpoint)}${r.paused ? `; reading paused: ${r.paused}` : ''}`);
   } else out.push(`running     no (last seen ${ago(now, s.running.lastSeen)})`);
   for (const st of s.streams) {
     out.push(`stream      ${st.stream}`);
     out.push(`  checkpoint ${st.segment === null ? 'all finished segments read' : `${st.segment} line ${st.line}`} (committed ${ago(now, st.committedAt)})`);
     if (st.error) out.push(`  listing    failed: ${st.error}`);
     else {
-      const behind = st.segmentsBehind - st.unreadableSegments;
       const blocked = st.unreadableSegments ? `, except ${st.unreadableSegments} unreadable segment${st.unreadableSegments > 1 ? 's' : ''} not read yet` : '';
-      out.push(`  behind     ${behind <= 1 ? 'caught up' : `${behind - 1} segments (${formatBytes(st.bytesBehind)} compressed)`}${blocked}; newest ${st.newest ?? '-'}`);
+      out.push(`  behind     ${st.behind === 0 ? 'caught up' : `${st.behind} segments (${formatBytes(st.bytesBehind)} compressed)`}${blocked}; newest ${st.newest ?? '-'}`);
     }
   }
+  for (const d of s.emptyDirs) out.push(`warning     ${emptyDirWarning(d)}`);
   for (const u of s.unreadable) out.push(`unreadable  ${u.path}: ${u.error} (since ${ago(now, u.since)}; not read yet)`);
   const q = s.queue;
   const inFlight = s.running.alive ? s.running.inFlight.records : 0;
-  out.push(`queue       ${q.records} records (${formatBytes(q.bytes)}): ${q.dueRecords} due now, ${q.scheduledRecords} scheduled for retry, ${inFlight} in flight; oldest ${q.oldestCreatedAt === null ? '-' : formatDuration(now - q.oldestCreatedAt)}`);
+  out.push(`queue       ${q.records} records (${formatBytes(q.bytes)}): ${q.dueRecords} due now, ${q.scheduledRecords} scheduled for retry, ${inFlight} in flight; oldest ${q.oldestCreatedAt === null ? '-' : age(now, q.oldestCreatedAt)}`);
   out.push(`dead        ${q.deadCount} letters${q.deadCount ? ' (loghook dead list)' : ''}`);
   // One hook (the command-line form) is the queue above; several get a block each.
   if (s.hooks.length > 1 || s.hooks.some((h) => h.name !== 'default')) {
@@ -55,11 +57,11 @@ export function render(s: Status, now: number): string {
       const r = h.running;
       const state = h.removed ? ' (removed from the configuration: its queue waits for a re-add or loghook dead purge --hook ' + h.name + ' --all)' : '';
       out.push(`hook        ${h.name}${state}`);
-      out.push(`  queue      ${h.records} records (${formatBytes(h.bytes)}), ${h.dueRecords} due now; oldest ${h.oldestCreatedAt === null ? '-' : formatDuration(Math.max(0, now - h.oldestCreatedAt))}; dead ${h.dead}`);
+      out.push(`  queue      ${h.records} records (${formatBytes(h.bytes)}), ${h.dueRecords} due now; oldest ${h.oldestCreatedAt === null ? '-' : age(now, h.oldestCreatedAt)}; dead ${h.dead}`);
       if (r) {
         out.push(`  this run   queued ${r.records.queued}, delivered ${r.records.delivered}, retried ${r.records.retried}, dead ${r.records.dead + r.records.expired}, filtered ${r.records.filtered}, unrouted ${r.records.unrouted}, in flight ${r.inFlight.records}`);
         out.push(`  endpoints  ${r.endpoints.count}${r.endpoints.down ? `, ${r.endpoints.down} down` : ''}${r.lastError ? `; last error ${r.lastError}` : ''}`);
-        for (const e of r.endpoints.listed) out.push(`    ${e.name}: ${stateWord(e.state)}, backlog ${e.backlog}${e.lastError ? `, last error ${e.lastError}` : ''}`);
+        for (const e of r.endpoints.listed) out.push(`    ${e.name}: ${endpointWord(e.state)}, backlog ${e.backlog}${e.lastError ? `, last error ${e.lastError}` : ''}`);
         if (r.endpoints.more) out.push(`    ... and ${r.endpoints.more} more`);
       } else {
         for (const e of h.endpoints) if (e.endpoint !== '') out.push(`    ${e.endpoint}: backlog ${e.records}, dead ${e.dead}`);

@@ -63,8 +63,11 @@ hooks come from the file; the options that are not about a hook (--state-dir, --
 --log-*, --pattern, --poll, ...) and DIR override it. loghook check validates a file.
 
 Exit codes of --once: 0 everything read was delivered; 10 records remain queued for a retry;
-11 records went to the dead letters (loghook dead list). Errors: 2 usage or configuration,
-3 state dir locked, 4 state dir from a newer loghook, 5 unreadable input, 1 other.`,
+11 records went to the dead letters (loghook dead list); 12 a receiver never answered in this
+run (refused, DNS, timeout); 13 a receiver's setup is wrong (certificate, redirect, 401/403/404);
+14 interrupted by SIGINT/SIGTERM; 5 unreadable input. When several apply the first of
+5, 14, 13, 12, 11, 10 wins. Errors: 2 usage or configuration, 3 state dir locked, 4 state dir
+from a newer loghook, 1 other.`,
   );
   return cmd.action(async (dirs: string[], f: TailFlags) => {
     // validated before any state is touched: a bad file or flag changes nothing

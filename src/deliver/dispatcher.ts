@@ -23,6 +23,7 @@ import { OutcomeLog } from './outcome-log.js';
 import { applyOutcome, type OutcomeContext } from './apply-outcome.js';
 import { Waker } from './waker.js';
 import type { RequestSlots, Slot } from './request-slots.js';
+import { EndpointRun, type EndpointRunStats } from './endpoint-run.js';
 
 export interface DispatcherOptions {
   sink: Sink;
@@ -50,7 +51,7 @@ export interface DispatcherOptions {
   slots?: RequestSlots;
 }
 
-export interface DispatcherStats {
+export interface DispatcherStats extends EndpointRunStats {
   /** records, since start */
   delivered: number;
   retried: number;
@@ -93,6 +94,7 @@ export class Dispatcher {
   private flushing = false;
   private fatal: unknown = null;
   private readonly waker: Waker;
+  private readonly runRecord = new EndpointRun();
 
   constructor(opts: DispatcherOptions) {
     const retryIntervalMs = opts.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS;
@@ -208,6 +210,7 @@ export class Dispatcher {
       lastError: this.lastError,
       endpoint: this.breaker.state,
       failedProbes: c.failedProbes,
+      ...this.runRecord.stats(),
     };
   }
 
@@ -353,6 +356,7 @@ export class Dispatcher {
         // Too large for the receiver: nothing is final yet. The halves go again, down to single
         // records; only a single record too large is refused for itself.
         if (outcome.kind === 'too-large' && records > 1) {
+          this.runRecord.note(outcome, null);
           this.breaker.settle(this.o.clock.now(), 'up', isProbe, null);
           this.splits.unshift(...halves(slices, records));
           this.log.once('too-large', 'the receiver refused a request as too large; splitting it (lower max_batch_bytes or batch_size)', { records });
@@ -362,6 +366,7 @@ export class Dispatcher {
         }
         try {
           const r = applyOutcome(this.ctx, slices, records, outcome, isProbe, this.o.clock.now());
+          this.runRecord.note(outcome, r.dead);
           if (isProbe && this.breaker.state !== 'closed') this.counts.failedProbes++;
           this.counts.delivered += r.delivered;
           this.counts.retried += r.retried;

@@ -159,7 +159,7 @@ export class HookDispatch {
 
   /** Sums over the endpoints. */
   totals(): DispatcherStats & { endpoints: number; down: number } {
-    const t = { delivered: 0, retried: 0, dead: 0, expired: 0, inFlightRequests: 0, inFlightRecords: 0, waitingRecords: 0, lastError: null as string | null, endpoint: 'closed' as DispatcherStats['endpoint'], failedProbes: 0, endpoints: 0, down: 0 };
+    const t = { delivered: 0, retried: 0, dead: 0, expired: 0, inFlightRequests: 0, inFlightRecords: 0, waitingRecords: 0, lastError: null as string | null, endpoint: 'closed' as DispatcherStats['endpoint'], failedProbes: 0, endpoints: 0, down: 0, requestsDone: 0, answered: 0, misconfigured: null as string | null };
     for (const e of this.endpoints.values()) {
       const s = e.d.stats();
       t.delivered += s.delivered;
@@ -170,6 +170,9 @@ export class HookDispatch {
       t.inFlightRecords += s.inFlightRecords;
       t.waitingRecords += s.waitingRecords;
       t.failedProbes += s.failedProbes;
+      t.requestsDone += s.requestsDone;
+      t.answered += s.answered;
+      t.misconfigured ??= s.misconfigured;
       if (s.lastError !== null) t.lastError = s.lastError;
       t.endpoints++;
       if (s.endpoint !== 'closed') {

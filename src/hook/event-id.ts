@@ -4,13 +4,19 @@
 //   event id    = <segment key>-<line>
 //   segment key = first 16 hex digits of SHA-256("<host>\0<directory>\0<segment name>")
 //   batch id    = b- + first 32 hex digits of SHA-256(<event ids joined by ",">)
+//   test key    = loghook-test- + 8 random hex digits (`loghook send-test`: never a real record's)
 // The host name is part of the segment key so that two nodes with the same log directory never
 // collide.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
 export function segmentKey(dir: string, name: string, host: string = hostname()): string {
   return createHash('sha256').update(`${host}\0${dir}\0${name}`).digest('hex').slice(0, 16);
+}
+
+/** The segment key of `loghook send-test`'s sample record: new on every run, so receivers that drop duplicates take each test. */
+export function testSegmentKey(): string {
+  return `loghook-test-${randomBytes(4).toString('hex')}`;
 }
 
 export function eventId(segmentKeyHex: string, line: number): string {

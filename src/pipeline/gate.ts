@@ -70,10 +70,13 @@ export class Gate {
       }
       const r = this.opts.readAheadRecords;
       const ahead = !full && this.probe.receiverHealthy() && this.probe.outstanding() >= (typeof r === 'number' ? r : r());
-      if (!full && !ahead) {
-        if (this.paused === 'queue full' && this.warnedFull) this.opts.logger.info('queue below its limit again: reading resumed', { records: c.records, bytes: c.bytes });
+      if (!full && this.paused === 'queue full') {
+        if (this.warnedFull) this.opts.logger.info('queue below its limit again: reading resumed', { records: c.records, bytes: c.bytes });
         this.paused = null;
-        this.warnedFull = false;
+      }
+      if (!full) this.warnedFull = false;
+      if (!full && !ahead) {
+        this.paused = null;
         return;
       }
       // A queue kept at its limit pauses and resumes with every delivery: told once a minute.
@@ -83,7 +86,8 @@ export class Gate {
         this.warnedAt = t;
         this.opts.logger.warn(`queue full (${c.records} records, ${formatBytes(c.bytes)}; --max-queue ${this.limit()}): reading paused until delivery drains it; nothing is dropped`, { records: c.records, bytes: c.bytes, maxQueue: this.limit() });
       }
-      this.paused = full ? 'queue full' : 'delivery catching up';
+      // Reading ahead of delivery by up to readAheadRecords is the normal pace, not a pause.
+      this.paused = full ? 'queue full' : null;
       await this.probe.changed(full ? 500 : 100);
     }
   }

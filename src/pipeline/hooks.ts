@@ -44,6 +44,8 @@ export interface HookDeps {
   version: string;
   logger: Logger;
   clock: Clock;
+  /** told every HTTP answer (loghook send-test) */
+  onHttpAnswer?: HttpSinkOptions['onAnswer'];
 }
 
 /** The runtime of every hook of `config`. Throws UsageError for what a hook asks and this build cannot do. */
@@ -226,6 +228,7 @@ function httpSink(h: HttpHookConfig, url: string, routeHeaders: HeaderItem[], de
     opts.basicPassword = h.auth.password;
   }
   if (h.proxy !== undefined) opts.proxy = h.proxy;
+  if (deps.onHttpAnswer) opts.onAnswer = deps.onHttpAnswer;
   if (h.maxMessageRatePerSecond !== undefined) opts.maxMessageRate = h.maxMessageRatePerSecond;
   if (h.maxRequestRatePerSecond !== undefined) opts.maxRequestRate = h.maxRequestRatePerSecond;
   if (h.maxConnectionRatePerSecond !== undefined) opts.maxConnectionRate = h.maxConnectionRatePerSecond;

@@ -9,6 +9,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Clock } from '../util/clock.js';
 import { writeRuntime, type HookRuntimeInfo, type RuntimeInfo } from './runtime-file.js';
 import { errorMessage } from '../util/errors.js';
+import { endpointWord, worstWord } from './endpoint-words.js';
 
 export interface ReportedHook {
   name: string;
@@ -30,6 +31,8 @@ export interface ReporterParts {
   hooks: ReportedHook[];
   spool: Spool;
   gate: Gate;
+  /** log directories that held no segment at start (pipeline/empty-dirs.ts) */
+  emptyDirs?: string[];
 }
 
 const RUNTIME_EVERY_MS = 2000;
@@ -84,11 +87,13 @@ export class Reporter {
         unrouted: sum((h) => h.records.unrouted),
       },
       inFlight: { requests: sum((h) => h.inFlight.requests), records: sum((h) => h.inFlight.records) },
-      endpoint: hooks.some((h) => h.endpoints.down > 0) ? 'open' : 'closed',
+      endpoint: worstWord(hooks.flatMap((h) => h.endpoints.states)),
       lastError: hooks.map((h) => h.lastError).find((e) => e !== null) ?? null,
       paused: this.p.gate.paused,
       hooks,
       unreadable: this.p.tailer.unreadable(),
+      behind: this.p.tailer.segmentsBehind(),
+      emptyDirs: this.p.emptyDirs ?? [],
     };
   }
 
@@ -98,7 +103,7 @@ export class Reporter {
     const eps = h.dispatch.endpointStats();
     const backlog = new Map(this.p.spool.queues().filter((q) => q.hook === h.name).map((q) => [q.id, q.records]));
     const listed = eps
-      .map((e) => ({ name: e.name, state: e.endpoint, backlog: backlog.get(e.queueId) ?? 0, inFlight: e.inFlightRecords, lastError: e.lastError }))
+      .map((e) => ({ name: e.name, state: endpointWord(e.endpoint), backlog: backlog.get(e.queueId) ?? 0, inFlight: e.inFlightRecords, lastError: e.lastError }))
       .sort((a, b) => b.backlog - a.backlog)
       .slice(0, LISTED_ENDPOINTS);
     return {
@@ -107,7 +112,7 @@ export class Reporter {
       records: { queued: h.queued(), delivered: t.delivered, retried: t.retried, dead: t.dead, expired: t.expired, invalid: c.invalid, filtered: c.filtered, unrouted: c.unrouted },
       inFlight: { requests: t.inFlightRequests, records: t.inFlightRecords },
       lastError: t.lastError,
-      endpoints: { count: t.endpoints, down: t.down, listed, more: Math.max(0, eps.length - listed.length) },
+      endpoints: { count: t.endpoints, down: t.down, states: [...new Set(eps.map((e) => endpointWord(e.endpoint)))], listed, more: Math.max(0, eps.length - listed.length) },
     };
   }
 
@@ -131,8 +136,8 @@ export class Reporter {
     const q = this.p.spool.counts();
     this.p.logger.info('summary', {
       read: r.read, queued: r.queued, delivered: r.delivered, retried: r.retried, dead: r.dead + r.expired,
-      ...(r.filtered ? { filtered: r.filtered } : {}), ...(r.unrouted ? { unrouted: r.unrouted } : {}),
-      inFlight: info.inFlight.records, queueDepth: q.records, behind: this.p.tailer.lag(), endpoint: info.endpoint,
+      filtered: r.filtered, unrouted: r.unrouted,
+      inFlight: info.inFlight.records, queueDepth: q.records, behind: info.behind, endpoint: info.endpoint,
       ...(info.paused ? { paused: info.paused } : {}),
     });
     // With several hooks, a line each as well: which one is behind is what an operator asks.

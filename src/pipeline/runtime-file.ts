@@ -19,6 +19,8 @@ export interface HookRuntimeInfo {
   endpoints: {
     count: number;
     down: number;
+    /** the states its endpoints are in (endpoint-words.ts), each once */
+    states: string[];
     /** the ten with the largest backlog */
     listed: { name: string; state: string; backlog: number; inFlight: number; lastError: string | null }[];
     /** endpoints not listed */
@@ -36,9 +38,15 @@ export interface RuntimeInfo {
   once: boolean;
   records: { read: number; queued: number; delivered: number; retried: number; dead: number; expired: number; invalid: number; filtered: number; unrouted: number };
   inFlight: { requests: number; records: number };
+  /** healthy, probing or down (endpoint-words.ts): the worst over every endpoint */
   endpoint: string;
   lastError: string | null;
+  /** why reading waits (queue full, state disk full), null when it does not */
   paused: string | null;
+  /** whole segments waiting after the one being read, over all streams (0: caught up) */
+  behind?: number;
+  /** log directories with no segment in them at start */
+  emptyDirs?: string[];
   hooks: HookRuntimeInfo[];
   /** segments and directories that cannot be read right now (absent in files of older versions) */
   unreadable?: UnreadableInput[];

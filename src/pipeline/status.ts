@@ -12,6 +12,7 @@ import type { EndpointState, QueueInfo, QueueStatus } from '../spool/types.js';
 import { QUEUE_FILE } from '../spool/schema.js';
 import { InputError } from '../util/errors.js';
 import { redactUrl } from '../telemetry/logger.js';
+import { emptyLogDirs } from './empty-dirs.js';
 
 /** endpoints listed per hook: the largest backlogs */
 const LISTED = 10;
@@ -43,6 +44,8 @@ export interface StreamStatus {
   newest: string | null;
   /** segments on disk not yet read to their end (1 = reading the newest) */
   segmentsBehind: number;
+  /** whole segments waiting after the one being read, unreadable ones left out (0: caught up), as the tail's summary says */
+  behind: number;
   /** compressed bytes of the segments after the one being read */
   bytesBehind: number;
   /** of the segments behind, those the tail could not read (in `unreadable`) */
@@ -60,6 +63,8 @@ export interface Status {
   endpoints: EndpointState[];
   /** what the running (or last) tail could not read, as its runtime file says */
   unreadable: UnreadableInput[];
+  /** log directories of the running (or last) tail that hold no segment (is it kumod's log_dir?) */
+  emptyDirs: string[];
 }
 
 export async function readStatus(stateDir: string, now: number): Promise<Status> {
@@ -76,7 +81,9 @@ export async function readStatus(stateDir: string, now: number): Promise<Status>
     for (const c of spool.checkpointsDetail()) streams.push(await streamStatus(c.stream, c.value, c.updatedAt, unreadablePaths));
     const running = rt && rt.stoppedAt === undefined && alive(rt.pid) ? { ...rt, alive: true as const } : { alive: false as const, lastSeen: rt?.updatedAt ?? null };
     const hooks = hookStatuses(spool, now, running.alive ? (running.hooks ?? []) : null);
-    return { stateDir, running, streams, queue, hooks, endpoints, unreadable };
+    // the tail named those empty at its start; the ones still empty now are worth saying
+    const emptyDirs = await emptyLogDirs((rt?.emptyDirs ?? []).filter((d) => existsSync(d)).map((path) => ({ kind: 'dir' as const, path })));
+    return { stateDir, running, streams, queue, hooks, endpoints, unreadable, emptyDirs };
   } finally {
     spool.close();
   }
@@ -134,7 +141,7 @@ function alive(pid: number): boolean {
 async function streamStatus(stream: string, value: string, committedAt: number, unreadable: Set<string>): Promise<StreamStatus> {
   const p = StreamProgress.parse(value);
   const head = p.head();
-  const out: StreamStatus = { stream, segment: head?.segment ?? null, line: head?.line ?? null, committedAt, newest: null, segmentsBehind: 0, bytesBehind: 0, unreadableSegments: 0 };
+  const out: StreamStatus = { stream, segment: head?.segment ?? null, line: head?.line ?? null, committedAt, newest: null, segmentsBehind: 0, behind: 0, bytesBehind: 0, unreadableSegments: 0 };
   const star = stream.lastIndexOf('/*');
   if (star < 0) return out; // a single file named on the command line
   const dir = stream.slice(0, star);
@@ -145,6 +152,7 @@ async function streamStatus(stream: string, value: string, committedAt: number, 
   const pending = segs.filter((s) => !p.isConsumed(s.name));
   out.segmentsBehind = pending.length;
   out.unreadableSegments = pending.filter((s) => unreadable.has(s.path)).length;
+  out.behind = Math.max(0, pending.length - out.unreadableSegments - 1);
   for (const s of pending.slice(1)) out.bytesBehind += (await stat(s.path).catch(() => ({ size: 0 }))).size;
   return out;
 }

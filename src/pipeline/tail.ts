@@ -12,11 +12,13 @@ import { HookSet } from './hook-select.js';
 import type { HookRuntime } from './hooks.js';
 import { Gate } from './gate.js';
 import { Reporter, type ReportedHook } from './reporter.js';
+import { runExit, type HookSummary } from './run-exit.js';
+import { emptyDirWarning, emptyLogDirs } from './empty-dirs.js';
 import type { Logger } from '../telemetry/logger.js';
 import { capYoungGeneration } from '../telemetry/heap.js';
 import { makePrivate } from '../config/state-dir.js';
 import type { Clock, Random } from '../util/clock.js';
-import { ExitCode, LoghookError, UsageError, type ExitCodeValue } from '../util/errors.js';
+import { LoghookError, UsageError, type ExitCodeValue } from '../util/errors.js';
 import { isDiskFull } from '../spool/sqlite.js';
 
 export interface TailOptions {
@@ -74,6 +76,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
   if (o.hooks.length === 0) throw new UsageError('no hook to deliver to: give --url or a config file with [[hook]] tables');
   const uncap = capYoungGeneration(YOUNG_GENERATION_MB);
   const targets = await resolveTargets(o.paths);
+  const emptyDirs = await emptyLogDirs(targets, o.pattern);
   const spool = Spool.open({ stateDir: o.stateDir, clock: o.clock, memoryWindowRecords: WINDOW_RECORDS, memoryWindowBytes: WINDOW_BYTES });
   let flushTimer: NodeJS.Timeout | null = null;
   try {
@@ -176,11 +179,12 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       onIdle: () => void committer.commit(),
     });
     const reported: ReportedHook[] = hooks.map((h, i) => ({ name: h.rt.name, describe: h.rt.describe, counts: hookSet.counts[i]!, dispatch: h.dispatch, queued: () => fanOut.queued[i]! }));
-    const reporter = new Reporter({ stateDir: o.stateDir, once: o.once, version: o.version, intervalMs: o.summaryIntervalMs, logger: log, clock: o.clock, tailer, hooks: reported, spool, gate });
+    const reporter = new Reporter({ stateDir: o.stateDir, once: o.once, version: o.version, intervalMs: o.summaryIntervalMs, logger: log, clock: o.clock, tailer, hooks: reported, spool, gate, emptyDirs });
     const openToOthers = makePrivate(o.stateDir); // null once open-state made it private
     if (openToOthers) log.warn(openToOthers);
     const deadBefore = spool.deadCount();
-    log.info(`loghook ${o.version}: ${o.once ? 'catching up' : 'following'} ${targets.map((t) => t.path).join(', ')} -> ${hooks.map((h) => h.rt.describe).join(', ')}`, {
+    for (const dir of emptyDirs) log.warn(emptyDirWarning(dir));
+    log.info(`${o.version}: ${o.once ? 'catching up' : 'following'} ${targets.map((t) => t.path).join(', ')} -> ${hooks.map((h) => h.rt.describe).join(', ')}`, {
       stateDir: o.stateDir,
       queued: spool.counts().records,
     });
@@ -238,15 +242,36 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     // Unread input outweighs queued records: retries will not fix it, the operator must.
     const unread = tailer.unreadable();
     if (o.once && unread.length > 0) log.error(unreadSummary(unread, 'run again: the next run reads them from where they stopped'));
-    const exitCode = unread.length > 0 ? ExitCode.input : dead > 0 ? ExitCode.deadLetters : queuedLeft > 0 ? ExitCode.pendingRetries : ExitCode.ok;
-    const end = !o.once ? 'stopped' : unread.length > 0 ? 'done for now: some input could not be read' : queuedLeft > 0 ? 'done for now: the rest stays queued for the next run' : 'caught up';
-    log.info(end, { delivered, dead, queuedLeft });
-    return { exitCode: o.once ? exitCode : ExitCode.ok, delivered, dead, queuedLeft };
+    const ended = runExit({ once: o.once, interrupted: o.signal.aborted ? signalName(o.signal) : null, unreadable: unread.length, stateDir: o.stateDir, queuedLeft, hooks: hookSummaries(hooks, spool) });
+    for (const n of ended.notes) log[n.level](n.msg, n.fields);
+    const read = tailer.counters.linesRead;
+    const filtered = hookSet.counts.reduce((n, c) => n + c.filtered, 0);
+    const unrouted = hookSet.counts.reduce((n, c) => n + c.unrouted, 0);
+    log.info(ended.end, { read, delivered, dead, queuedLeft, filtered, unrouted });
+    return { exitCode: ended.exitCode, delivered, dead, queuedLeft };
   } finally {
     if (flushTimer) clearInterval(flushTimer);
     uncap();
     spool.close();
   }
+}
+
+/** What each hook's endpoints did in this run, for the exit code. */
+function hookSummaries(hooks: LiveHook[], spool: Spool): HookSummary[] {
+  const backlog = new Map(spool.queues().map((q) => [q.id, q.records]));
+  return hooks.map((h) => {
+    const t = h.dispatch.totals();
+    return {
+      name: h.rt.name,
+      dead: t.dead + t.expired,
+      endpoints: h.dispatch.endpointStats().map((e) => ({ name: e.name, backlog: backlog.get(e.queueId) ?? 0, requestsDone: e.requestsDone, answered: e.answered, misconfigured: e.misconfigured, lastError: e.lastError })),
+    };
+  });
+}
+
+/** main.ts aborts with the signal's name as the reason. */
+function signalName(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' && signal.reason.startsWith('SIG') ? signal.reason : '';
 }
 
 type OnChange = (listener: () => void) => () => void;

@@ -103,6 +103,16 @@ export class Tailer {
     return n;
   }
 
+  /** Whole segments waiting after the one being read, over all streams, unreadable ones left out: 0 is caught up (status's `behind`). */
+  segmentsBehind(): number {
+    let n = 0;
+    for (const [stream, list] of this.latest?.streams ?? []) {
+      const p = this.progress.get(stream);
+      n += Math.max(0, list.filter((s) => (!p || !p.isConsumed(s.name)) && !this.blocked.has(s.path)).length - 1);
+    }
+    return n;
+  }
+
   stop(): void {
     this.stopped = true;
     this.waker?.wake();

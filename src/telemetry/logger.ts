@@ -34,7 +34,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       write(JSON.stringify({ time: new Date(now()).toISOString(), level, msg, ...fields }) + '\n');
     } else {
       const extra = fields ? Object.entries(fields).map(([k, v]) => ` ${k}=${formatValue(v)}`).join('') : '';
-      write(`loghook: ${level === 'info' ? '' : level + ': '}${msg}${extra}\n`);
+      write(prefixed(`${level === 'info' ? '' : level + ': '}${msg}${extra}`));
     }
   };
   return {
@@ -43,6 +43,11 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
   };
+}
+
+/** Text for stderr with one `loghook: ` at the start of every line (a message of several lines too). */
+export function prefixed(text: string): string {
+  return text.split('\n').map((l) => `loghook: ${l}`).join('\n') + '\n';
 }
 
 function formatValue(v: unknown): string {

@@ -104,7 +104,8 @@ test('check prints every problem with file, line and key, and exits 2', async ()
     assert.equal(r.stdout.length, 0);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines[0], 'loghook: 5 problems in the configuration:');
-    assert.deepEqual(lines.slice(1).map((l) => l.trim().slice(f.bad.length + 2).replace(/: .*/, '')), ['line 6', 'line 7', 'line 8', 'line 10', 'line 11']);
+    for (const l of lines) assert.match(l, /^loghook: /, 'every line of a message has the prefix');
+    assert.deepEqual(lines.slice(1).map((l) => l.slice('loghook: '.length).trim().slice(f.bad.length + 2).replace(/: .*/, '')), ['line 6', 'line 7', 'line 8', 'line 10', 'line 11']);
     assert.match(r.stderr, /line 6: hook 'events': unknown key 'max_batch_latancy' \(did you mean max_batch_latency\?\)/);
     assert.match(r.stderr, /line 7: hook 'events': timeout: 30 has no unit/);
     assert.match(r.stderr, /line 8: hook 'events': headers.X-Api-Key: \$\{env:MISSING_KEY\}: the environment variable MISSING_KEY is not set/);

@@ -19,7 +19,7 @@ async function optionsOf(args: string[]): Promise<string[]> {
   return [...new Set([...r.stdout.toString().matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]!))].filter((o) => o !== '--help');
 }
 
-for (const cmd of [['tail'], ['check'], ['cat'], ['status'], ['dead', 'list'], ['dead', 'requeue'], ['dead', 'purge'], ['receive']]) {
+for (const cmd of [['tail'], ['check'], ['cat'], ['status'], ['dead', 'list'], ['dead', 'requeue'], ['dead', 'purge'], ['receive'], ['send-test']]) {
   test(`every option of loghook ${cmd.join(' ')} --help is in the README and the man page`, async () => {
     const opts = await optionsOf(cmd);
     assert.ok(opts.length > 0);
@@ -32,8 +32,8 @@ for (const cmd of [['tail'], ['check'], ['cat'], ['status'], ['dead', 'list'], [
 
 test('every command is in the README and the man page', async () => {
   const r = await runCli(['--help']);
-  const cmds = [...r.stdout.toString().matchAll(/^\s{2}([a-z]+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
-  assert.deepEqual(cmds, ['tail', 'cat', 'status', 'dead', 'check', 'receive']);
+  const cmds = [...r.stdout.toString().matchAll(/^\s{2}([a-z-]+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+  assert.deepEqual(cmds, ['tail', 'cat', 'status', 'dead', 'check', 'receive', 'send-test']);
   for (const c of cmds) {
     assert.ok(readme.includes(`loghook ${c}`), c);
     assert.ok(man.includes(`.B ${c}`) || man.includes(`.B loghook ${c}`), c);
@@ -61,5 +61,18 @@ test('every key of the config file is in the README reference table and the man 
     const documented = k === 'match' ? rows.includes('`[hook.match]`') : new RegExp(`\`(\\[\\w+\\] )?${k}\``).test(rows);
     assert.ok(documented, `README reference lacks ${k}`);
     assert.ok(man.includes(k), `man page lacks ${k}`);
+  }
+});
+
+test('the exit codes of tail --once are in --help, the README table and the man page, in one precedence order', async () => {
+  const help = (await runCli(['tail', '--help'])).stdout.toString().replace(/\s+/g, ' ');
+  const table = readme.slice(readme.indexOf('#### Exit codes of `tail --once`'));
+  const rows = [...table.slice(0, table.indexOf('\n\n', table.indexOf('| code |'))).matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
+  assert.deepEqual(rows, [0, 5, 14, 13, 12, 11, 10], 'the README lists them in precedence order');
+  assert.match(help, /the first of 5, 14, 13, 12, 11, 10 wins/);
+  assert.match(man, /the first of 5, 14, 13, 12, 11, 10/);
+  for (const code of [10, 11, 12, 13, 14]) {
+    assert.match(help, new RegExp(`\\b${code} [a-z]`), `--help lacks ${code}`);
+    assert.match(man, new RegExp(`^\\.B ${code}$`, 'm'), `man page lacks ${code}`);
   }
 });

@@ -25,6 +25,7 @@ test('500, 500, then 200: delivered once, on attempt 3', async () => {
     assert.equal(h.queue.rows.size, 0);
     assert.deepEqual({ ...h.d.stats(), lastError: null }, {
       delivered: 1, retried: 2, dead: 0, expired: 0, inFlightRequests: 0, inFlightRecords: 0, waitingRecords: 0, lastError: null, endpoint: 'closed', failedProbes: 0,
+      requestsDone: 3, answered: 3, misconfigured: null,
     });
   } finally {
     await h.close();

@@ -85,6 +85,7 @@ test('mixed outcomes within one row (200, 503, 400) give exactly one settle with
     assert.equal(dueAts.size, 4, 'every record its own due time');
     assert.deepEqual({ ...h.d.stats(), lastError: null }, {
       delivered: 4, retried: 4, dead: 4, expired: 0, inFlightRequests: 0, inFlightRecords: 0, waitingRecords: 0, lastError: null, endpoint: 'closed', failedProbes: 0,
+      requestsDone: 12, answered: 12, misconfigured: null,
     });
     assert.deepEqual(h.queue.dead.map((d) => [d.eventId, d.attempts]), [2, 5, 8, 11].map((i) => [`0123456789abcdef-${i}`, 1]));
     // The retried records come back as rows of their own, one more attempt each.

@@ -268,14 +268,14 @@ test('--concurrency bounds the requests in flight', async () => {
   }
 });
 
-test('--timeout: a receiver that does not answer in time counts as a transient failure', async () => {
+test('--timeout: a receiver that does not answer in time counts as a transient failure (never reachable: exit 12)', async () => {
   const env = await setup();
   try {
     segment(env, '20260101-000000.000000001', publishable(1));
     env.rx.script({ hang: true });
     const started = Date.now();
     const r = await env.tail(['--once', '--timeout', '300ms']);
-    assert.equal(r.code, 10, r.stderr);
+    assert.equal(r.code, 12, r.stderr);
     assert.ok(Date.now() - started < 5000);
     const st = JSON.parse((await env.cli(['status', '--json', '--state-dir', env.state.path])).stdout.toString());
     assert.match(st.endpoints[0].lastError, /timeout/i);
@@ -419,7 +419,7 @@ test('--log-format text writes readable lines; json writes one object per line',
   try {
     segment(env, '20260101-000000.000000001', publishable(1));
     const text = await env.tail(['--once', '--log-format', 'text']);
-    assert.match(text.stderr, /^loghook: loghook \d+\.\d+\.\d+: catching up /m);
+    assert.match(text.stderr, /^loghook: \d+\.\d+\.\d+: catching up /m);
     assert.doesNotMatch(text.stderr, /^\{/m);
   } finally {
     await env.close();
@@ -494,13 +494,13 @@ test('--poll and --max-line-bytes reach the reader: new segments are seen by res
   }
 });
 
-test('--once with a receiver that refuses connections gives up after one probe: exit 10, everything queued', async () => {
+test('--once with a receiver that refuses connections gives up after one probe: exit 12, everything queued', async () => {
   const env = await setup();
   try {
     segment(env, '20260101-000000.000000001', publishable(50));
     const started = Date.now();
     const r = await env.cli(['tail', env.logs.path, '--once', '--url', 'http://127.0.0.1:1/hook', '--state-dir', env.state.path, '--log-format', 'json']);
-    assert.equal(r.code, 10, r.stderr);
+    assert.equal(r.code, 12, r.stderr);
     assert.ok(Date.now() - started < 10_000, 'it does not wait for the receiver');
     assert.ok(logLines(r.stderr).some((l) => /receiver unavailable, backing off/.test(l.msg)));
     const st = JSON.parse((await env.cli(['status', '--json', '--state-dir', env.state.path])).stdout.toString());

@@ -43,6 +43,8 @@ export interface HttpSinkOptions extends TlsOptions, SigningOptions, AuthOptions
   shared?: SharedConnections;
   /** the hook's request bodies, shared by its endpoints (each keeping its own held 1,000 of them) */
   bodyPool?: BodyPool;
+  /** told every answer as it came (loghook send-test prints it) */
+  onAnswer?: (answer: HttpOutcome) => void;
 }
 
 /** The outcome of a request that was never sent because the sink closed while it waited. */
@@ -121,6 +123,7 @@ export class HttpSink implements Sink {
         });
       }
       outcome = await this.client.post(built.body, built.headers);
+      this.o.onAnswer?.(outcome);
     } catch (err) {
       outcome = { kind: 'error', code: 'UNKNOWN', message: errorMessage(err) };
     } finally {
