@@ -18,6 +18,10 @@ import { makePrivate } from '../config/state-dir.js';
 import type { Clock, Random } from '../util/clock.js';
 import { ExitCode, LoghookError, UsageError, type ExitCodeValue } from '../util/errors.js';
 import { isDiskFull } from '../spool/sqlite.js';
+import type { StartAt } from '../config/schema.js';
+import { startingCheckpoints } from '../source/start-position.js';
+import { RecordWindow, type Window, type WindowCounts } from '../replay/window.js';
+import { ProgressMeter, bytesToRead, type ProgressView } from '../replay/progress.js';
 
 export interface TailOptions {
   paths: string[];
@@ -36,6 +40,12 @@ export interface TailOptions {
   random?: Random;
   signal: AbortSignal;
   version: string;
+  /** where a state dir's first start (no checkpoint yet) begins reading; default oldest */
+  startAt?: StartAt;
+  /** replay: only records with a timestamp in the window are queued */
+  window?: Window;
+  /** progress through what is on disk (with `once`) */
+  progress?: ProgressView;
 }
 
 export interface TailResult {
@@ -43,6 +53,8 @@ export interface TailResult {
   delivered: number;
   dead: number;
   queuedLeft: number;
+  /** with a window: the records left out */
+  window?: WindowCounts;
 }
 
 /**
@@ -136,17 +148,23 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       },
       { maxQueueRecords: o.maxQueueRecords, maxQueueBytes: o.maxQueueBytes, readAheadRecords: READ_AHEAD_RECORDS, logger: log, signal: o.signal },
     );
+    const checkpoints = await startingCheckpoints(spool.loadCheckpoints(), o.startAt, {
+      targets, maxLineBytes: o.maxLineBytes, logger: log, commit: (c) => spool.commit([], c), ...(o.pattern ? { pattern: o.pattern } : {}),
+    });
+    const window = o.window ? new RecordWindow(o.window) : null;
     const tailer: Tailer = new Tailer({
       targets,
       follow: !o.once,
-      checkpoints: spool.loadCheckpoints(),
+      checkpoints,
       logger: log,
       recycleBuffers: true, // the fan-out copies kept records before onBatch returns
       maxLineBytes: o.maxLineBytes,
       ...(o.pattern ? { pattern: o.pattern } : {}),
       ...(o.pollMs !== undefined ? { rescanMs: o.pollMs, usePolling: true } : {}),
+      ...(o.window?.sinceS !== undefined ? { sinceMs: o.window.sinceS * 1000 } : {}),
       onBatch: async (b) => {
-        fanOut.add(b);
+        if (window) window.feed(b, (run) => fanOut.add(run));
+        else fanOut.add(b);
         if (fanOut.pendingCount >= commitRecords) committer.commit();
         await gate.room();
       },
@@ -186,8 +204,10 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       });
     }
     reporter.start();
+    const progress = o.progress ? await startProgress(o.progress, { targets, pattern: o.pattern, checkpoints, tailer, hooks, fanOut, clock: o.clock }) : null;
     try {
       await tailer.run();
+      progress?.meter.endOfInput();
       committer.commit();
       if (o.once && !o.signal.aborted && !failure) {
         for (const h of hooks) h.dispatch.flush();
@@ -207,6 +227,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
         failure ??= err;
       }
       reporter.stop();
+      progress?.stop();
     }
     if (failure) throw failure;
     const delivered = hooks.reduce((n, h) => n + h.dispatch.totals().delivered, 0);
@@ -217,13 +238,52 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     if (o.once && unread.length > 0) log.error(unreadSummary(unread, 'run again: the next run reads them from where they stopped'));
     const exitCode = unread.length > 0 ? ExitCode.input : dead > 0 ? ExitCode.deadLetters : queuedLeft > 0 ? ExitCode.pendingRetries : ExitCode.ok;
     const end = !o.once ? 'stopped' : unread.length > 0 ? 'done for now: some input could not be read' : queuedLeft > 0 ? 'done for now: the rest stays queued for the next run' : 'caught up';
-    log.info(end, { delivered, dead, queuedLeft });
-    return { exitCode: o.once ? exitCode : ExitCode.ok, delivered, dead, queuedLeft };
+    log.info(end, { delivered, dead, queuedLeft, ...(window ? { outsideWindow: window.counts.outside, untimed: window.counts.untimed } : {}) });
+    return { exitCode: o.once ? exitCode : ExitCode.ok, delivered, dead, queuedLeft, ...(window ? { window: window.counts } : {}) };
   } finally {
     if (flushTimer) clearInterval(flushTimer);
     uncap();
     spool.close();
   }
+}
+
+interface ProgressParts {
+  targets: Awaited<ReturnType<typeof resolveTargets>>;
+  pattern: RegExp | undefined;
+  checkpoints: Map<string, string>;
+  tailer: Tailer;
+  hooks: LiveHook[];
+  fanOut: FanOut;
+  clock: Clock;
+}
+
+/**
+ * Feeds the view every `everyMs`. A record is done when read and no hook still holds it: read
+ * minus the most any hook has queued in this run and not yet settled.
+ */
+async function startProgress(view: ProgressView, p: ProgressParts): Promise<{ meter: ProgressMeter; stop(): void }> {
+  const meter = new ProgressMeter(await bytesToRead(p.targets, p.pattern, p.checkpoints), () => p.clock.now());
+  const counts = () => {
+    let open = 0;
+    let delivered = 0;
+    p.hooks.forEach((h, i) => {
+      const t = h.dispatch.totals();
+      delivered += t.delivered;
+      open = Math.max(open, p.fanOut.queued[i]! - t.delivered - t.dead - t.expired);
+    });
+    const read = p.tailer.counters.linesRead;
+    return { read, done: Math.max(0, read - open), delivered, bytesRead: p.tailer.counters.bytesRead };
+  };
+  view.update(meter.snapshot(counts()));
+  const timer = setInterval(() => view.update(meter.snapshot(counts())), view.everyMs);
+  timer.unref();
+  return {
+    meter,
+    stop() {
+      clearInterval(timer);
+      view.stop(meter.snapshot(counts()));
+    },
+  };
 }
 
 type OnChange = (listener: () => void) => () => void;
