@@ -8,6 +8,7 @@ import { statusCommand } from './status.js';
 import { deadCommand } from './dead.js';
 import { checkCommand } from './check.js';
 import { receiveCommand } from './receive.js';
+import { replayCommand } from './replay.js';
 import type { CommandContext } from './context.js';
 import { ExitCode, LoghookError, errnoCode } from '../util/errors.js';
 import { systemClock } from '../util/clock.js';
@@ -50,6 +51,7 @@ const program = new Command('loghook')
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)');
 program.addCommand(tailCommand(ctx));
+program.addCommand(replayCommand(ctx));
 program.addCommand(catCommand(ctx));
 program.addCommand(statusCommand(ctx));
 program.addCommand(deadCommand(ctx));
