@@ -13,6 +13,9 @@ import { tailOptionsOf } from './tail-config.js';
 
 const env = (o: Option, name: string) => o.env(`LOGHOOK_${name}`);
 
+/** `tail --once` shows progress from this much compressed input on (about 30,000 records). */
+export const ONCE_PROGRESS_BYTES = 4 * 1024 * 1024;
+
 export function tailOptions(): Option[] {
   return [
     env(new Option('--config <file>', `the hooks and settings from this TOML file (default ${DEFAULT_CONFIG_FILE} when it exists and no DIR --url is given)`), 'CONFIG'),
@@ -74,8 +77,9 @@ Exit codes of --once: 0 everything read was delivered; 10 records remain queued 
       return s === 'cli' ? 'cli' : s === 'env' ? 'env' : undefined;
     };
     const { config, file } = tailConfig(dirs, f, source, process.env);
-    // --once on a terminal: a progress bar, with the log lines above it
-    const bar = f.once && process.stderr.isTTY ? (await import('../telemetry/progress-bar.js')).terminalProgress('tail --once') : null;
+    // a long --once on a terminal: a progress bar, with the log lines above it (a short one,
+    // like the quick start's, keeps the terminal to the lines it shares with a receiver)
+    const bar = f.once && process.stderr.isTTY ? (await import('../telemetry/progress-bar.js')).terminalProgress('tail --once', { minInputBytes: ONCE_PROGRESS_BYTES }) : null;
     const logger = createLogger({ ...(config.logFormat ? { format: config.logFormat } : {}), level: config.logLevel, ...(bar ? { write: (l: string) => bar.write(l) } : {}) });
     if (file === null) warnSecretsOnCommandLine(logger);
     else logger.info(`configuration from ${file}`);

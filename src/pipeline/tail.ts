@@ -261,8 +261,10 @@ interface ProgressParts {
  * Feeds the view every `everyMs`. A record is done when read and no hook still holds it: read
  * minus the most any hook has queued in this run and not yet settled.
  */
-async function startProgress(view: ProgressView, p: ProgressParts): Promise<{ meter: ProgressMeter; stop(): void }> {
-  const meter = new ProgressMeter(await bytesToRead(p.targets, p.pattern, p.checkpoints), () => p.clock.now());
+async function startProgress(view: ProgressView, p: ProgressParts): Promise<{ meter: ProgressMeter; stop(): void } | null> {
+  const bytes = await bytesToRead(p.targets, p.pattern, p.checkpoints);
+  if (bytes < (view.minInputBytes ?? 0)) return null;
+  const meter = new ProgressMeter(bytes, () => p.clock.now());
   const counts = () => {
     let open = 0;
     let delivered = 0;

@@ -30,6 +30,8 @@ export interface ProgressView {
   stop(s: ProgressSnapshot): void;
   /** how often update() is worth calling (ms) */
   readonly everyMs: number;
+  /** shown only when the input to read is at least this many compressed bytes (a long run) */
+  readonly minInputBytes?: number;
 }
 
 export interface ProgressCounts {

@@ -15,7 +15,8 @@ function eta(s: number | null): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-export function terminalProgress(label: string, stream: NodeJS.WriteStream = process.stderr): TerminalProgress {
+export function terminalProgress(label: string, opts: { minInputBytes?: number; stream?: NodeJS.WriteStream } = {}): TerminalProgress {
+  const stream = opts.stream ?? process.stderr;
   const multi = new cliProgress.MultiBar(
     {
       stream,
@@ -38,6 +39,7 @@ export function terminalProgress(label: string, stream: NodeJS.WriteStream = pro
   });
   return {
     everyMs: 200,
+    ...(opts.minInputBytes !== undefined ? { minInputBytes: opts.minInputBytes } : {}),
     update(s) {
       if (stopped) return;
       if (!bar) bar = multi.create(Math.max(1, s.total), s.done, payload(s));

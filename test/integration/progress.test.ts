@@ -6,6 +6,9 @@ import { spawn } from 'node:child_process';
 import { BIN, logLines, runCli } from '../helpers/cli.js';
 import { setup } from './tail-support.js';
 import { T0, segmentAt, timedLines } from '../replay/support.js';
+import { SegmentWriter } from '../helpers/segment-writer.js';
+import { segmentName } from '../helpers/records.js';
+import { ONCE_PROGRESS_BYTES } from '../../src/cli/tail.js';
 
 const iso = (s: number) => new Date((T0 + s) * 1000).toISOString();
 const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
@@ -47,15 +50,31 @@ test('replay on a terminal draws a progress bar with the records done of the tot
   }
 });
 
-test('tail --once on a terminal shows the same progress bar', async () => {
+test('a long tail --once on a terminal shows the same progress bar', async () => {
+  const env = await setup();
+  try {
+    const w = SegmentWriter.create(env.logs.path, segmentName(T0 * 1000));
+    let n = 0;
+    while (w.bytesWritten < ONCE_PROGRESS_BYTES + 64 * 1024) for (const l of timedLines(n, 2000, n + 1)) (w.write(l), n++);
+    w.finish();
+    const r = await onTerminal(['tail', '--once', env.logs.path, '--url', env.rx.url, '--state-dir', env.state.path, '--batch-size', '1000']);
+    assert.equal(r.code, 0, r.out.slice(-3000));
+    const bars = [...r.out.matchAll(BAR)];
+    assert.ok(bars.length >= 1, r.out.slice(-3000));
+    assert.equal(bars[bars.length - 1]![2], n.toLocaleString('en-US'));
+  } finally {
+    await env.close();
+  }
+});
+
+test('a short tail --once on a terminal draws no bar', async () => {
   const env = await setup();
   try {
     segmentAt(env.logs.path, 0, timedLines(0, 300));
     const r = await onTerminal(['tail', '--once', env.logs.path, '--url', env.rx.url, '--state-dir', env.state.path]);
     assert.equal(r.code, 0, r.out);
-    const bars = [...r.out.matchAll(BAR)];
-    assert.ok(bars.length >= 1, r.out);
-    assert.equal(bars[bars.length - 1]![2], '300');
+    assert.equal([...r.out.matchAll(BAR)].length, 0, r.out);
+    assert.match(r.out, /caught up/);
   } finally {
     await env.close();
   }
