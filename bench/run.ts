@@ -1,5 +1,5 @@
 // `npm run bench [-- section...]`: the benchmarks, each measured against a reference in the same
-// run (the machines are shared and noisy: read the ratios first). Sections: cat, tail, queued, latency, hooks, duplicates.
+// run (the machines are shared and noisy: read the ratios first). Sections: cat, tail, queued, latency, hooks, duplicates, replay.
 import { benchData } from './data.js';
 import { benchCat } from './cat.js';
 import { benchTail } from './tail.js';
@@ -7,6 +7,7 @@ import { benchQueued } from './queued.js';
 import { benchLatency } from './latency.js';
 import { benchHooks } from './hooks.js';
 import { benchKills } from './duplicates.js';
+import { benchReplay } from './replay.js';
 
 const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   cat: () => benchCat(benchData()),
@@ -14,6 +15,7 @@ const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   queued: () => benchQueued(benchData()),
   hooks: () => benchHooks(),
   duplicates: async () => ({ 'batch 1': await benchKills({ batchSize: 1, kills: 6 }), 'batch 100': await benchKills({ batchSize: 100, kills: 6 }) }),
+  replay: () => benchReplay(benchData()),
   latency: async () => ({ 'batch 100': await benchLatency({ batchSize: 100 }), 'batch 1': await benchLatency({ batchSize: 1, rate: 2000, records: 20_000 }) }),
 };
 

@@ -9,6 +9,7 @@ import { deadCommand } from './dead.js';
 import { checkCommand } from './check.js';
 import { receiveCommand } from './receive.js';
 import { sendTestCommand } from './send-test.js';
+import { replayCommand } from './replay.js';
 import type { CommandContext } from './context.js';
 import { ExitCode, LoghookError, errnoCode } from '../util/errors.js';
 import { systemClock } from '../util/clock.js';
@@ -52,6 +53,7 @@ const program = new Command('loghook')
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)');
 program.addCommand(tailCommand(ctx));
+program.addCommand(replayCommand(ctx));
 program.addCommand(catCommand(ctx));
 program.addCommand(statusCommand(ctx));
 program.addCommand(deadCommand(ctx));

@@ -4,6 +4,8 @@ import { UsageError } from '../util/errors.js';
 import { globToRegExp } from '../source/segment-name.js';
 import { RECORD_TYPES, isKnownType } from '../record/record.js';
 import type { LogFormat } from '../telemetry/logger.js';
+import type { StartAt } from '../config/schema.js';
+import { parseTimeArg } from '../config/time.js';
 
 export const duration = (name: string) => (v: string) => parseDuration(v, name);
 export const size = (name: string) => (v: string) => parseSize(v, name);
@@ -20,6 +22,13 @@ export function types(v: string): Set<string> {
 
 export function pattern(v: string): RegExp {
   return globToRegExp(v);
+}
+
+/** --start-at: oldest, end, or a time (RFC 3339, unix seconds, or a duration ago like 2h). */
+export function startAt(v: string): StartAt {
+  const t = v.trim();
+  if (t === 'oldest' || t === 'end') return { kind: t };
+  return { kind: 'time', atMs: Math.round(parseTimeArg(t, '--start-at', Date.now()) * 1000) };
 }
 
 export function logFormat(v: string): LogFormat {

@@ -22,6 +22,7 @@ export function tailOptionsOf(config: Config, file: string | null, deps: HookDep
     ...(q.records !== undefined ? { maxQueueRecords: q.records } : { maxQueueBytes: q.bytes }),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     summaryIntervalMs: config.summaryIntervalMs,
+    startAt: config.startAt,
     ...(config.source.pattern !== undefined ? { pattern: globToRegExp(config.source.pattern) } : {}),
     ...(config.source.pollMs !== undefined ? { pollMs: config.source.pollMs } : {}),
   };
@@ -31,7 +32,6 @@ export function tailOptionsOf(config: Config, file: string | null, deps: HookDep
 export function notRunnableYet(config: Config, file: string | null): string | null {
   const from = file ?? 'the command line';
   const top = [
-    [config.startAt.kind !== 'oldest', 'start_at'],
     [config.metrics.listen !== undefined, '[metrics] listen'],
   ] as const;
   const topKeys = top.filter(([set]) => set).map(([, k]) => k);

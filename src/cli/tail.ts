@@ -13,11 +13,15 @@ import { tailOptionsOf } from './tail-config.js';
 
 const env = (o: Option, name: string) => o.env(`LOGHOOK_${name}`);
 
+/** `tail --once` shows progress from this much compressed input on (about 30,000 records). */
+export const ONCE_PROGRESS_BYTES = 4 * 1024 * 1024;
+
 export function tailOptions(): Option[] {
   return [
     env(new Option('--config <file>', `the hooks and settings from this TOML file (default ${DEFAULT_CONFIG_FILE} when it exists and no DIR --url is given)`), 'CONFIG'),
     env(new Option('--url <url>', 'the webhook endpoint (http or https); user:password@ in it becomes Basic auth'), 'URL'),
     env(new Option('--once', 'read what is on disk now (the live segment\'s complete lines included), deliver it, exit (cron)').default(false), 'ONCE'),
+    env(new Option('--start-at <where>', "a state dir's first start reads from: oldest (all on disk), end (only what kumod writes from now on), or TIME (RFC 3339 or a duration ago like 2h); ignored once it has a checkpoint").argParser(opt.startAt), 'START_AT'),
     env(new Option('--state-dir <dir>', 'queue and checkpoints (default /var/lib/loghook if writable, else $XDG_STATE_HOME/loghook)'), 'STATE_DIR'),
     env(new Option('--batch-size <n>', 'records per request; 1 posts each record alone as KumoMTA\'s new_json does').default(H.batchSize).argParser(opt.count('--batch-size')), 'BATCH_SIZE'),
     env(new Option('--min-batch-size <n>', 'wait for this many due records before sending...').default(H.minBatchSize).argParser(opt.count('--min-batch-size')), 'MIN_BATCH_SIZE'),
@@ -76,7 +80,10 @@ from a newer loghook, 1 other.`,
       return s === 'cli' ? 'cli' : s === 'env' ? 'env' : undefined;
     };
     const { config, file } = tailConfig(dirs, f, source, process.env);
-    const logger = createLogger({ ...(config.logFormat ? { format: config.logFormat } : {}), level: config.logLevel });
+    // a long --once on a terminal: a progress bar, with the log lines above it (a short one,
+    // like the quick start's, keeps the terminal to the lines it shares with a receiver)
+    const bar = f.once && process.stderr.isTTY ? (await import('../telemetry/progress-bar.js')).terminalProgress('tail --once', { minInputBytes: ONCE_PROGRESS_BYTES }) : null;
+    const logger = createLogger({ ...(config.logFormat ? { format: config.logFormat } : {}), level: config.logLevel, ...(bar ? { write: (l: string) => bar.write(l) } : {}) });
     if (file === null) warnSecretsOnCommandLine(logger);
     else logger.info(`configuration from ${file}`);
     const options = tailOptionsOf(config, file, { version: ctx.version, logger, clock: ctx.clock });
@@ -88,7 +95,7 @@ from a newer loghook, 1 other.`,
     process.on('SIGHUP', reload);
     try {
       const { runTail } = await import('../pipeline/tail.js');
-      const r = await runTail({ ...options, once: f.once, logger, clock: ctx.clock, signal: ctx.signal, version: ctx.version });
+      const r = await runTail({ ...options, once: f.once, logger, clock: ctx.clock, signal: ctx.signal, version: ctx.version, ...(bar ? { progress: bar } : {}) });
       ctx.exitCode = r.exitCode;
     } finally {
       process.off('SIGHUP', reload);

@@ -15,7 +15,7 @@ import { buildHook } from './hook-schema.js';
 import { url as urlField } from './hook-fields.js';
 import { defaultConfigFile, loadConfigFile, type LoadedConfig } from './load.js';
 import type { Overrides } from './validate.js';
-import type { Config } from './schema.js';
+import type { Config, StartAt } from './schema.js';
 
 /** The values of tail's flags as commander parses them (defaults from defaults.ts). */
 export interface TailFlags {
@@ -48,6 +48,8 @@ export interface TailFlags {
   logFormat?: LogFormat;
   logLevel: LogLevel;
   summaryInterval: number;
+  /** oldest, end or a time (checked by the flag's parser) */
+  startAt?: StartAt;
 }
 
 /** Flags that configure the `default` hook: with a config file, its [[hook]] keys say this. */
@@ -110,7 +112,7 @@ export function configFromFlags(dirs: string[], f: TailFlags, env: NodeJS.Proces
     summaryIntervalMs: f.summaryInterval,
     ...(f.logFormat ? { logFormat: f.logFormat } : {}),
     logLevel: f.logLevel,
-    startAt: { kind: 'oldest' },
+    startAt: f.startAt ?? { kind: 'oldest' },
     source: {
       logDirs: dirs,
       ...(f.pattern !== undefined ? { pattern: f.pattern } : {}),
@@ -133,6 +135,7 @@ export function overridesFromFlags(dirs: string[], f: TailFlags, source: FlagSou
     ...(given('summaryInterval') ? { summaryIntervalMs: f.summaryInterval } : {}),
     ...(given('logFormat') && f.logFormat ? { logFormat: f.logFormat } : {}),
     ...(given('logLevel') ? { logLevel: f.logLevel } : {}),
+    ...(given('startAt') && f.startAt ? { startAt: f.startAt } : {}),
     ...(given('pattern') && f.pattern !== undefined ? { pattern: f.pattern } : {}),
     ...(given('poll') && f.poll !== undefined ? { pollMs: f.poll } : {}),
     ...(given('maxLineBytes') ? { maxLineBytes: f.maxLineBytes } : {}),

@@ -25,6 +25,8 @@ export interface Overrides {
   summaryIntervalMs?: number;
   logFormat?: Config['logFormat'];
   logLevel?: Config['logLevel'];
+  /** --start-at (LOGHOOK_START_AT) */
+  startAt?: Config['startAt'];
   /** DIR arguments of `tail --config FILE DIR...`: they replace [source] log_dirs */
   logDirs?: string[];
   pattern?: string;
@@ -115,7 +117,7 @@ export function validateConfigData(data: unknown, o: ValidateOptions): { config:
     summaryIntervalMs: ov.summaryIntervalMs ?? (t.summary_interval as number | undefined) ?? DEFAULTS.summaryIntervalMs,
     ...((ov.logFormat ?? t.log_format) ? { logFormat: (ov.logFormat ?? t.log_format) as Config['logFormat'] } : {}),
     logLevel: ov.logLevel ?? (t.log_level as Config['logLevel'] | undefined) ?? DEFAULTS.logLevel,
-    startAt: (t.start_at as Config['startAt'] | undefined) ?? { kind: DEFAULTS.startAt },
+    startAt: ov.startAt ?? (t.start_at as Config['startAt'] | undefined) ?? { kind: DEFAULTS.startAt },
     source: {
       logDirs: ov.logDirs ?? (s.log_dirs as string[]),
       ...((ov.pattern ?? s.pattern) !== undefined ? { pattern: (ov.pattern ?? s.pattern) as string } : {}),

@@ -20,6 +20,10 @@ import { makePrivate } from '../config/state-dir.js';
 import type { Clock, Random } from '../util/clock.js';
 import { LoghookError, UsageError, type ExitCodeValue } from '../util/errors.js';
 import { isDiskFull } from '../spool/sqlite.js';
+import type { StartAt } from '../config/schema.js';
+import { startingCheckpoints } from '../source/start-position.js';
+import { RecordWindow, type Window, type WindowCounts } from '../replay/window.js';
+import { ProgressMeter, bytesToRead, type ProgressView } from '../replay/progress.js';
 
 export interface TailOptions {
   paths: string[];
@@ -38,6 +42,12 @@ export interface TailOptions {
   random?: Random;
   signal: AbortSignal;
   version: string;
+  /** where a state dir's first start (no checkpoint yet) begins reading; default oldest */
+  startAt?: StartAt;
+  /** replay: only records with a timestamp in the window are queued */
+  window?: Window;
+  /** progress through what is on disk (with `once`) */
+  progress?: ProgressView;
 }
 
 export interface TailResult {
@@ -45,6 +55,8 @@ export interface TailResult {
   delivered: number;
   dead: number;
   queuedLeft: number;
+  /** with a window: the records left out */
+  window?: WindowCounts;
 }
 
 /**
@@ -161,17 +173,23 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       },
       { maxQueueRecords: o.maxQueueRecords, maxQueueBytes: o.maxQueueBytes, readAheadRecords: () => readAhead, logger: log, signal: o.signal },
     );
+    const checkpoints = await startingCheckpoints(spool.loadCheckpoints(), o.startAt, {
+      targets, maxLineBytes: o.maxLineBytes, logger: log, commit: (c) => spool.commit([], c), ...(o.pattern ? { pattern: o.pattern } : {}),
+    });
+    const window = o.window ? new RecordWindow(o.window) : null;
     const tailer: Tailer = new Tailer({
       targets,
       follow: !o.once,
-      checkpoints: spool.loadCheckpoints(),
+      checkpoints,
       logger: log,
       recycleBuffers: true, // the fan-out copies kept records before onBatch returns
       maxLineBytes: o.maxLineBytes,
       ...(o.pattern ? { pattern: o.pattern } : {}),
       ...(o.pollMs !== undefined ? { rescanMs: o.pollMs, usePolling: true } : {}),
+      ...(o.window?.sinceS !== undefined ? { sinceMs: o.window.sinceS * 1000 } : {}),
       onBatch: async (b) => {
-        fanOut.add(b);
+        if (window) window.feed(b, (run) => fanOut.add(run));
+        else fanOut.add(b);
         resize();
         if (fanOut.pendingCount >= commitRecords) committer.commit();
         await gate.room();
@@ -213,8 +231,10 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       });
     }
     reporter.start();
+    const progress = o.progress ? await startProgress(o.progress, { targets, pattern: o.pattern, checkpoints, tailer, hooks, fanOut, clock: o.clock }) : null;
     try {
       await tailer.run();
+      progress?.meter.endOfInput();
       committer.commit();
       if (o.once && !o.signal.aborted && !failure) {
         for (const h of hooks) h.dispatch.flush();
@@ -234,6 +254,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
         failure ??= err;
       }
       reporter.stop();
+      progress?.stop();
     }
     if (failure) throw failure;
     const delivered = hooks.reduce((n, h) => n + h.dispatch.totals().delivered, 0);
@@ -247,8 +268,8 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     const read = tailer.counters.linesRead;
     const filtered = hookSet.counts.reduce((n, c) => n + c.filtered, 0);
     const unrouted = hookSet.counts.reduce((n, c) => n + c.unrouted, 0);
-    log.info(ended.end, { read, delivered, dead, queuedLeft, filtered, unrouted });
-    return { exitCode: ended.exitCode, delivered, dead, queuedLeft };
+    log.info(ended.end, { read, delivered, dead, queuedLeft, filtered, unrouted, ...(window ? { outsideWindow: window.counts.outside, untimed: window.counts.untimed } : {}) });
+    return { exitCode: ended.exitCode, delivered, dead, queuedLeft, ...(window ? { window: window.counts } : {}) };
   } finally {
     if (flushTimer) clearInterval(flushTimer);
     uncap();
@@ -272,6 +293,47 @@ function hookSummaries(hooks: LiveHook[], spool: Spool): HookSummary[] {
 /** main.ts aborts with the signal's name as the reason. */
 function signalName(signal: AbortSignal): string {
   return typeof signal.reason === 'string' && signal.reason.startsWith('SIG') ? signal.reason : '';
+}
+
+interface ProgressParts {
+  targets: Awaited<ReturnType<typeof resolveTargets>>;
+  pattern: RegExp | undefined;
+  checkpoints: Map<string, string>;
+  tailer: Tailer;
+  hooks: LiveHook[];
+  fanOut: FanOut;
+  clock: Clock;
+}
+
+/**
+ * Feeds the view every `everyMs`. A record is done when read and no hook still holds it: read
+ * minus the most any hook has queued in this run and not yet settled.
+ */
+async function startProgress(view: ProgressView, p: ProgressParts): Promise<{ meter: ProgressMeter; stop(): void } | null> {
+  const bytes = await bytesToRead(p.targets, p.pattern, p.checkpoints);
+  if (bytes < (view.minInputBytes ?? 0)) return null;
+  const meter = new ProgressMeter(bytes, () => p.clock.now());
+  const counts = () => {
+    let open = 0;
+    let delivered = 0;
+    p.hooks.forEach((h, i) => {
+      const t = h.dispatch.totals();
+      delivered += t.delivered;
+      open = Math.max(open, p.fanOut.queued[i]! - t.delivered - t.dead - t.expired);
+    });
+    const read = p.tailer.counters.linesRead;
+    return { read, done: Math.max(0, read - open), delivered, bytesRead: p.tailer.counters.bytesRead };
+  };
+  view.update(meter.snapshot(counts()));
+  const timer = setInterval(() => view.update(meter.snapshot(counts())), view.everyMs);
+  timer.unref();
+  return {
+    meter,
+    stop() {
+      clearInterval(timer);
+      view.stop(meter.snapshot(counts()));
+    },
+  };
 }
 
 type OnChange = (listener: () => void) => () => void;

@@ -77,6 +77,11 @@ export class SegmentReader {
     return Math.max(this.splitter.lineNo, this.startLine);
   }
 
+  /** Compressed bytes read from the file so far (for progress estimates). */
+  get bytesRead(): number {
+    return this.filePos;
+  }
+
   /** Reads up to `budget` compressed bytes. Returns the report once the segment is finished. */
   async pump(budget: number): Promise<PumpResult> {
     if (this.finished) return this.finished;

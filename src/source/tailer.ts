@@ -29,6 +29,8 @@ export interface SourceCounters {
   segmentsSkippedSince: number;
   linesTooLong: number;
   linesRead: number;
+  /** compressed bytes read from segment files (a resumed segment's skipped lines included) */
+  bytesRead: number;
   ignoredFiles: number;
 }
 
@@ -62,7 +64,7 @@ export interface TailerOptions {
 export class Tailer {
   readonly counters: SourceCounters = {
     segmentsFinished: 0, segmentsTruncated: 0, segmentsCorrupt: 0, segmentsUnreadable: 0, directoriesUnreadable: 0, segmentsVanished: 0,
-    segmentsDeletedLive: 0, segmentsSkippedSince: 0, linesTooLong: 0, linesRead: 0, ignoredFiles: 0,
+    segmentsDeletedLive: 0, segmentsSkippedSince: 0, linesTooLong: 0, linesRead: 0, bytesRead: 0, ignoredFiles: 0,
   };
   private readonly progress = new Map<string, StreamProgress>();
   private readonly readers = new Map<string, SegmentReader>();
@@ -215,7 +217,9 @@ export class Tailer {
           reader = this.newReader(seg, p);
         }
         const fromLine = p.startLine(seg.name);
+        const before = reader.bytesRead;
         const r = await reader.pump(this.opts.turnBytes ?? 1024 * 1024);
+        this.counters.bytesRead += reader.bytesRead - before;
         if (typeof r === 'object' && r.reason === 'unreadable') {
           this.cannotRead(seg, r);
           continue; // like an idle segment: newer segments may go on, the watermark may not

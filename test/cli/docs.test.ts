@@ -19,7 +19,7 @@ async function optionsOf(args: string[]): Promise<string[]> {
   return [...new Set([...r.stdout.toString().matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]!))].filter((o) => o !== '--help');
 }
 
-for (const cmd of [['tail'], ['check'], ['cat'], ['status'], ['dead', 'list'], ['dead', 'requeue'], ['dead', 'purge'], ['receive'], ['send-test']]) {
+for (const cmd of [['tail'], ['replay'], ['check'], ['cat'], ['status'], ['dead', 'list'], ['dead', 'requeue'], ['dead', 'purge'], ['receive'], ['send-test']]) {
   test(`every option of loghook ${cmd.join(' ')} --help is in the README and the man page`, async () => {
     const opts = await optionsOf(cmd);
     assert.ok(opts.length > 0);
@@ -33,7 +33,7 @@ for (const cmd of [['tail'], ['check'], ['cat'], ['status'], ['dead', 'list'], [
 test('every command is in the README and the man page', async () => {
   const r = await runCli(['--help']);
   const cmds = [...r.stdout.toString().matchAll(/^\s{2}([a-z-]+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
-  assert.deepEqual(cmds, ['tail', 'cat', 'status', 'dead', 'check', 'receive', 'send-test']);
+  assert.deepEqual(cmds, ['tail', 'replay', 'cat', 'status', 'dead', 'check', 'receive', 'send-test']);
   for (const c of cmds) {
     assert.ok(readme.includes(`loghook ${c}`), c);
     assert.ok(man.includes(`.B ${c}`) || man.includes(`.B loghook ${c}`), c);
