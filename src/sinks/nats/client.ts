@@ -85,14 +85,8 @@ export class NatsClient {
       }
       base.authenticator = credsAuthenticator(creds);
     }
-    if (o.tls) {
-      const t = o.tls;
-      base.tls = {
-        ...(t.ca ? { ca: t.ca.toString('utf8') } : {}),
-        ...(t.cert ? { cert: t.cert.toString('utf8') } : {}),
-        ...(t.key ? { key: t.key.toString('utf8') } : {}),
-      };
-    }
+    // plain node:tls options (tls-files.ts): the transport merges them into tls.connect's
+    if (o.tls) base.tls = { ...o.tls } as ConnectionOptions['tls'];
     this.base = base;
   }
 

@@ -50,6 +50,6 @@ test('a server certificate signed by an unknown CA is a configuration problem na
   assert.match(out.disposition!, /^connection refused: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY) .*\(check ca_file, client_cert, client_key and the host name\)$/);
 });
 
-test('client_cert without client_key is refused at start-up, naming both keys', () => {
-  assert.throws(() => sink({ caFile: tls.caFile, clientCert: tls.clientCert }), /client_cert and client_key go together/);
+test('client_cert without client_key (and no key in its file) is refused at start-up, naming both keys', () => {
+  assert.throws(() => sink({ caFile: tls.caFile, clientCert: tls.clientCert }), /client_cert .*client\.pem \(set client_key\): holds no PEM private key/);
 });

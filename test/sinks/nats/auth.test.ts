@@ -1,4 +1,4 @@
-// NATS authentication and TLS: token, user/password, nkey, TLS with ca_file and a client
+// NATS authentication and TLS: token, user/password, nkey, a creds file (operator/account/user JWTs), TLS with ca_file and a client
 // certificate, each against a nats-server configured to require it; wrong credentials are a
 // configuration problem whose message never carries the secret. And the server SIGKILLed in the
 // middle of a run: the library reconnects, the records get through once.
@@ -16,7 +16,10 @@ import { NatsSink } from '../../../src/sinks/nats/sink.js';
 import type { NatsSinkOptions } from '../../../src/sinks/nats/config.js';
 import { Spool } from '../../../src/spool/spool.js';
 import { Dispatcher } from '../../../src/deliver/dispatcher.js';
-import type { ConnectionOptions } from '@nats-io/transport-node';
+import { credsAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { natsOperatorSetup } from '../../helpers/nats-jwt.js';
 
 async function withServer(config: string | undefined, auth: ConnectionOptions, fn: (srv: NatsServer) => Promise<void>, more: Partial<Parameters<typeof NatsServer.start>[0]> = {}): Promise<void> {
   const srv = await NatsServer.start({ ...(config ? { config } : {}), ...more });
@@ -71,6 +74,36 @@ test('nkey auth: the user\'s seed publishes, another seed is refused', async () 
     assert.equal(out.kind, 'config');
     assert.ok(!out.disposition!.includes(other));
   });
+});
+
+test('creds_file: a user JWT and seed issued under an operator the server trusts publishes; another account\'s user is refused', async () => {
+  const auth = natsOperatorSetup();
+  const stranger = natsOperatorSetup(); // a user of an account this server does not know
+  const dir = makeTempDir('loghook-nats-creds-');
+  try {
+    const creds = join(dir.path, 'loghook.creds');
+    const other = join(dir.path, 'other.creds');
+    writeFileSync(creds, auth.creds, { mode: 0o600 });
+    writeFileSync(other, stranger.creds, { mode: 0o600 });
+    await withServer(auth.serverConfig, { authenticator: credsAuthenticator(new TextEncoder().encode(auth.creds)) }, async (srv) => {
+      assert.equal((await sendOne(sink(srv, { credsFile: creds }))).verdict, 'delivered');
+      const got = await srv.messages('EV', { authenticator: credsAuthenticator(new TextEncoder().encode(auth.creds)) });
+      assert.deepEqual(got.map((m) => JSON.parse(m.data.toString()).n), [1]);
+      const logs: LogLine[] = [];
+      const out = await sendOne(sink(srv, { credsFile: other }, logs));
+      assert.equal(out.verdict, 'retry');
+      assert.equal(out.kind, 'config');
+      assert.match(out.disposition!, /^connection refused: .*Authorization Violation.* \(check token, user\/password, nkey_seed or creds_file\)$/);
+      const seed = stranger.creds.split('\n').find((l) => l.startsWith('SU'))!;
+      assert.ok(!JSON.stringify([out, logs]).includes(seed), 'the seed is never shown');
+    });
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('creds_file that cannot be read is refused at start-up, naming the key and the file', () => {
+  assert.throws(() => new NatsSink({ servers: ['nats://127.0.0.1:1'], subject: 'x', credsFile: '/nonexistent/loghook.creds', version: '9', logger: captureLogger([]) }), /creds_file \/nonexistent\/loghook.creds: cannot read it/);
 });
 
 test('TLS with ca_file and a client certificate publishes; without the CA the certificate error is a configuration problem', async () => {
