@@ -24,6 +24,8 @@ export function commitLines(spool: Spool, lines: readonly string[], segmentKey: 
 
 export interface RunResult {
   delivered: number;
+  /** records that got a retry on the way */
+  retried: number;
   dead: DeadLetter[];
 }
 
@@ -46,7 +48,7 @@ export async function deliverAll(sink: Sink, lines: readonly string[], o: Partia
     await loop;
     await sleep(10);
     spool.flush();
-    return { delivered: d.stats().delivered, dead: spool.listDead({ all: true }) };
+    return { delivered: d.stats().delivered, retried: d.stats().retried, dead: spool.listDead({ all: true }) };
   } finally {
     clearInterval(flusher);
     await sink.close();

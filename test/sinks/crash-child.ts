@@ -10,7 +10,7 @@
 import { Spool } from '../../src/spool/spool.js';
 import { Dispatcher } from '../../src/deliver/dispatcher.js';
 import type { Sink } from '../../src/deliver/sink.js';
-import type { ChunkInput } from '../../src/spool/types.js';
+import { chunkOf } from '../helpers/broker-run.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { AmqpSink } from '../../src/sinks/amqp/sink.js';
 import { NatsSink } from '../../src/sinks/nats/sink.js';
@@ -29,16 +29,8 @@ function record(n: number): string {
   return JSON.stringify({ type: TYPES[n % TYPES.length], id: `msg-${n}`, queue: `welcome:acme@example.net`, n, nodeid: 'crash-test' }) + '\n';
 }
 
-function chunk(first: number, count: number): ChunkInput {
-  const lines: number[] = [];
-  const ends: number[] = [];
-  let text = '';
-  for (let i = first; i < first + count; i++) {
-    text += record(i);
-    lines.push(i);
-    ends.push(Buffer.byteLength(text));
-  }
-  return { stream: 's1', segment: 'seg-1', segmentKey: CRASH_SEGMENT_KEY, lines, ends, body: Buffer.from(text) };
+function chunk(first: number, count: number) {
+  return chunkOf(Array.from({ length: count }, (_, i) => record(first + i)), first, CRASH_SEGMENT_KEY);
 }
 
 const sink: Sink =

@@ -11,6 +11,8 @@ import { captureLogger } from '../../deliver/harness.js';
 import { AmqpSink } from '../../../src/sinks/amqp/sink.js';
 import { keyTemplate } from '../../../src/pipeline/hooks.js';
 import { batchId } from '../../../src/hook/event-id.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
+import { waitFor } from '../../helpers/child.js';
 
 const MAX_MESSAGE = 4096;
 let rmq: Rabbit;
@@ -111,4 +113,18 @@ test('through the dispatcher: a too-large record among a batch\'s keys is final 
     }
   }
   assert.deepEqual([...seen].sort((x, y) => x - y), lines.map((_, i) => i).filter((i) => i !== 17));
+});
+
+test('max_message_rate: a request waits for its records\' share of the rate before anything is published', async () => {
+  const { exchange, queues: [all] } = await topology(['kumo.#']);
+  const clock = new ManualClock();
+  const s = new AmqpSink({ url: rmq.url(), exchange, routingKey: 'kumo.events', maxMessageRate: 5, clock, version: '9.9.9', logger: captureLogger([]), timeoutMs: 10_000 });
+  assert.equal((await s.send(requestOf(rowOf(Array.from({ length: 5 }, (_, i) => kumoRecord(i)))))).verdict, 'delivered');
+  const second = s.send(requestOf(rowOf([kumoRecord(5)])));
+  await waitFor(() => clock.sleeping > 0, { what: 'the second request waits for the rate' });
+  assert.equal((await rmq.drain(all!)).length, 1, 'only the first request is in the queue');
+  clock.advance(200);
+  assert.equal((await second).verdict, 'delivered');
+  await s.close();
+  assert.deepEqual((await rmq.drain(all!)).map((m) => recordsOf(m).map((r) => r.n)), [[5]]);
 });

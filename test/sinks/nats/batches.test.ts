@@ -11,6 +11,8 @@ import { captureLogger } from '../../deliver/harness.js';
 import { NatsSink } from '../../../src/sinks/nats/sink.js';
 import { keyTemplate } from '../../../src/pipeline/hooks.js';
 import { batchId } from '../../../src/hook/event-id.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
+import { waitFor } from '../../helpers/child.js';
 
 let srv: NatsServer;
 let n = 0;
@@ -90,4 +92,19 @@ test('through the dispatcher: a record over the stream\'s max_msg_size among a b
     }
   }
   assert.deepEqual([...seen].sort((x, y) => x - y), lines.map((_, i) => i).filter((i) => i !== 23));
+});
+
+test('max_message_rate: a request waits for its records\' share of the rate before anything is published', async () => {
+  const p = `r${++n}`;
+  await srv.addStream({ name: `RATE${n}`, subjects: [`${p}.>`] });
+  const clock = new ManualClock();
+  const s = new NatsSink({ servers: [srv.url], subject: `${p}.events`, maxMessageRate: 10, clock, version: '9.9.9', logger: captureLogger([]), timeoutMs: 5000 });
+  assert.equal((await s.send(requestOf(rowOf(Array.from({ length: 10 }, (_, i) => kumoRecord(i)))))).verdict, 'delivered', 'the first second\'s worth goes at once');
+  const second = s.send(requestOf(rowOf(Array.from({ length: 10 }, (_, i) => kumoRecord(10 + i)))));
+  await waitFor(() => clock.sleeping > 0, { what: 'the second request waits for the rate' });
+  assert.equal((await srv.messages(`RATE${n}`)).length, 1, 'nothing of the second request is published yet');
+  clock.advance(1000);
+  assert.equal((await second).verdict, 'delivered');
+  await s.close();
+  assert.equal((await srv.messages(`RATE${n}`)).length, 2);
 });
