@@ -50,10 +50,6 @@ function brokerUnsupported(h: Exclude<HookConfig, { kind: 'http' }>): string[] {
   const keys: [boolean, string][] = [
     [h.batchFormat === 'envelope', 'batch_format = "envelope"'],
     [h.body.mode !== 'raw', 'body'],
-    [h.maxMessageRatePerSecond !== undefined, 'max_message_rate'],
-    [h.tls.insecureSkipVerify, 'tls_insecure_skip_verify'],
-    [h.tls.serverName !== undefined, 'tls_server_name'],
-    [h.tls.clientKeyPassword !== undefined, 'client_key_password'],
   ];
   return keys.filter(([set]) => set).map(([, k]) => k);
 }

@@ -17,9 +17,8 @@ import { AmqpSink } from '../sinks/amqp/sink.js';
 import { maskAmqpUrl } from '../sinks/amqp/config.js';
 import { NatsSink } from '../sinks/nats/sink.js';
 import type { KeyOf } from '../sinks/broker-fields.js';
+import type { BrokerTlsOptions } from '../sinks/tls-files.js';
 import { compileTemplate } from '../hook/template.js';
-import { RecordView } from '../record/view.js';
-import { recordStart } from '../spool/types.js';
 import { redactUrl, type Logger } from '../telemetry/logger.js';
 import type { Clock } from '../util/clock.js';
 import type { SelectedHook } from './hook-select.js';
@@ -81,8 +80,8 @@ function deliveryOf(h: HookConfig): HookRuntime['delivery'] {
 }
 
 /**
- * An AMQP or NATS hook: one endpoint (its broker), the routing key or subject rendered from a
- * request's first record (with batch_size > 1 a message's records share its key: README).
+ * An AMQP or NATS hook: one endpoint (its broker); the sink renders the routing key or subject
+ * from each record and publishes a request's records of one key as one message.
  */
 function brokerHook(h: AmqpHookConfig | NatsHookConfig, deps: HookDeps): HookRuntime {
   const plain = h.match.length === 0;
@@ -92,9 +91,7 @@ function brokerHook(h: AmqpHookConfig | NatsHookConfig, deps: HookDeps): HookRun
     select: { chunkRecords: Math.max(h.batchSize, 100), chunkBytes: h.maxBatchBytes },
     delivery: deliveryOf(h),
     sinkFor: () => {
-      const t = h.tls;
-      const tls = { ...(t.caFile ? { caFile: t.caFile } : {}), ...(t.clientCert ? { clientCert: t.clientCert } : {}), ...(t.clientKey ? { clientKey: t.clientKey } : {}) };
-      const common = { timeoutMs: h.timeoutMs, version: deps.version, logger: deps.logger, clock: deps.clock, ...tls };
+      const common = { timeoutMs: h.timeoutMs, version: deps.version, logger: deps.logger, clock: deps.clock, ...brokerTlsOf(h.tls), ...(h.maxMessageRatePerSecond !== undefined ? { maxMessageRate: h.maxMessageRatePerSecond } : {}) };
       if (h.kind === 'amqp') {
         return new AmqpSink({ url: h.url, exchange: h.exchange, routingKey: keyTemplate(h.routingKey, `hook '${h.name}': routing_key`), mandatory: h.mandatory, ...common });
       }
@@ -111,8 +108,23 @@ function brokerHook(h: AmqpHookConfig | NatsHookConfig, deps: HookDeps): HookRun
   return rt;
 }
 
+/** Every TLS key of a hook, in the broker sinks' words (sinks/tls-files.ts). */
+function brokerTlsOf(t: HookConfig['tls']): BrokerTlsOptions {
+  return {
+    ...(t.caFile !== undefined ? { caFile: t.caFile } : {}),
+    ...(t.caFileOnly ? { caFileOnly: true } : {}),
+    ...(t.clientCert !== undefined ? { clientCert: t.clientCert } : {}),
+    ...(t.clientKey !== undefined ? { clientKey: t.clientKey } : {}),
+    ...(t.clientKeyPassword !== undefined ? { clientKeyPassword: t.clientKeyPassword } : {}),
+    // Node's default minimum is TLSv1.2 already: only a stricter one is worth passing on
+    ...(t.minVersion !== 'TLSv1.2' ? { tlsMinVersion: t.minVersion } : {}),
+    ...(t.serverName !== undefined ? { tlsServerName: t.serverName } : {}),
+    ...(t.insecureSkipVerify ? { tlsInsecureSkipVerify: true } : {}),
+  };
+}
+
 /**
- * A routing key or subject template, rendered from a request's first record. A record that lacks
+ * A routing key or subject template, rendered from each record. A record that lacks
  * one of its fields goes to the key with every field `_` (a broker key must be something; the
  * queue or stream bound for it is the operator's choice).
  */
@@ -121,10 +133,8 @@ export function keyTemplate(text: string, where: string): KeyOf {
   const literal = (fill: string) => text.replace(/\{\{|\}\}|\{[^{}]*\}/g, (m) => (m === '{{' ? '{' : m === '}}' ? '}' : fill));
   if (!tpl.dynamic) return literal('');
   const missing = literal('_');
-  return (req) => {
-    const first = req.slices[0]!;
-    const m = first.msg;
-    const out = tpl.render(new RecordView(m.body, recordStart(m, first.from), m.ends[first.from]!));
+  return (view) => {
+    const out = tpl.render(view);
     return typeof out === 'string' ? out : missing;
   };
 }

@@ -1,61 +1,50 @@
 // The record fields the broker sinks put in message properties and headers (type, tenant,
-// campaign, node), read from a request's FIRST record. A stand-in until the hooks' shared field
-// extraction (src/hook/) lands: swap `requestFields` for it, nothing else here knows the record.
+// campaign, node), read from each record through the hooks' shared lazy view (record/view.ts),
+// the same view the routing key or subject template renders from.
 //
 // tenant and campaign come from `meta.tenant` / `meta.campaign` when the operator logs them, else
-// from the queue name, `[campaign:][tenant@]domain[!routing_domain]` (KUMO-FORMAT.md); node is
-// kumod's `nodeid`. With several records per message these describe the first record only (the
-// batcher does not yet partition batches by routing key).
-import { recordOf, type SinkRequest } from '../deliver/sink.js';
+// from the queue name, `[campaign:][tenant@]domain[!routing_domain]` (record/queue-name.ts); node
+// is kumod's `nodeid`. A message of several records carries a field only when all its records
+// agree on it (broker-groups.ts): a header never describes a record it does not fit.
+import type { RecordView } from '../record/view.js';
 
-export interface RequestFields {
+export interface RecordFields {
   type: string | null;
   tenant: string | null;
   campaign: string | null;
   node: string | null;
 }
 
-const NONE: RequestFields = Object.freeze({ type: null, tenant: null, campaign: null, node: null });
+export const NO_FIELDS: RecordFields = Object.freeze({ type: null, tenant: null, campaign: null, node: null });
 
-export function requestFields(req: Pick<SinkRequest, 'slices'>): RequestFields {
-  const first = req.slices[0];
-  if (!first || first.to <= first.from) return NONE;
-  let rec: Record<string, unknown>;
-  try {
-    const v: unknown = JSON.parse(recordOf(first.msg, first.from).toString('utf8'));
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return NONE;
-    rec = v as Record<string, unknown>;
-  } catch {
-    return NONE; // loghook forwards what kumod wrote, parseable or not
-  }
+/** One record's fields; a line that is not a JSON object has none (loghook forwards it as kumod wrote it). */
+export function fieldsOf(view: RecordView): RecordFields {
+  const rec = view.record() as Record<string, unknown> | null;
+  if (rec === null) return NO_FIELDS;
   const meta = rec.meta !== null && typeof rec.meta === 'object' ? (rec.meta as Record<string, unknown>) : {};
-  const q = parseQueue(typeof rec.queue === 'string' ? rec.queue : '');
+  const q = view.queue();
   return {
     type: str(rec.type),
-    tenant: str(meta.tenant) ?? q.tenant,
-    campaign: str(meta.campaign) ?? q.campaign,
+    tenant: str(meta.tenant) ?? q.tenant ?? null,
+    campaign: str(meta.campaign) ?? q.campaign ?? null,
     node: str(rec.nodeid),
   };
 }
 
-/** `[campaign:][tenant@]domain[!routing_domain]` -> its campaign and tenant parts. */
-export function parseQueue(queue: string): { campaign: string | null; tenant: string | null } {
-  const bang = queue.indexOf('!');
-  const head = bang >= 0 ? queue.slice(0, bang) : queue;
-  const colon = head.indexOf(':');
-  const campaign = colon > 0 ? head.slice(0, colon) : null;
-  const rest = colon >= 0 ? head.slice(colon + 1) : head;
-  const at = rest.lastIndexOf('@');
-  return { campaign, tenant: at > 0 ? rest.slice(0, at) : null };
+/** The fields `a` and `b` share; a field on which they differ is left out (null). */
+export function commonFields(a: RecordFields, b: RecordFields): RecordFields {
+  if (a.type === b.type && a.tenant === b.tenant && a.campaign === b.campaign && a.node === b.node) return a;
+  return {
+    type: a.type === b.type ? a.type : null,
+    tenant: a.tenant === b.tenant ? a.tenant : null,
+    campaign: a.campaign === b.campaign ? a.campaign : null,
+    node: a.node === b.node ? a.node : null,
+  };
 }
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;
 }
 
-/** A routing key or subject: a fixed string, or computed per request (templates, later). */
-export type KeyOf = string | ((req: SinkRequest, fields: RequestFields) => string);
-
-export function keyOf(k: KeyOf, req: SinkRequest, fields: RequestFields): string {
-  return typeof k === 'string' ? k : k(req, fields);
-}
+/** A routing key or subject: a fixed string, or rendered from each record (pipeline/hooks.ts keyTemplate). */
+export type KeyOf = string | ((view: RecordView) => string);

@@ -1,32 +1,35 @@
-// ca_file / client_cert / client_key for the broker sinks, read once at start-up.
-import { readFileSync } from 'node:fs';
-import { UsageError, errorMessage } from '../util/errors.js';
+// The TLS keys of a broker hook (ca_file, ca_file_only, client_cert, client_key,
+// client_key_password, tls_min_version, tls_server_name, tls_insecure_skip_verify), read and
+// checked once at start-up by the HTTP sink's own code (http/tls.ts), so that the keys mean the
+// same for every kind: ca_file adds to the system's CAs unless ca_file_only, a wrong key password
+// fails at start naming the key. The result is plain node:tls connect options, which amqplib and
+// @nats-io/transport-node both hand to tls.connect.
+import type { Logger } from '../telemetry/logger.js';
+import { tlsSettings, type TlsConnectOptions, type TlsOptions } from './http/tls.js';
 
-export interface TlsMaterial {
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
+export type TlsMaterial = TlsConnectOptions;
+
+export interface BrokerTlsOptions {
+  caFile?: string;
+  caFileOnly?: boolean;
+  clientCert?: string;
+  clientKey?: string;
+  clientKeyPassword?: string;
+  tlsMinVersion?: 'TLSv1.2' | 'TLSv1.3';
+  tlsServerName?: string;
+  tlsInsecureSkipVerify?: boolean;
 }
 
-/** Reads ca_file / client_cert / client_key; a missing file is a UsageError naming the key. */
-export function readTlsFiles(o: { caFile?: string; clientCert?: string; clientKey?: string }): TlsMaterial {
-  if ((o.clientCert === undefined) !== (o.clientKey === undefined)) {
-    throw new UsageError('client_cert and client_key go together: set both or neither');
+/** node:tls options for a broker, or null when no key is set (the library's defaults). Throws UsageError. */
+export function brokerTls(o: BrokerTlsOptions, endpoint: string, logger: Logger): TlsMaterial | null {
+  const set: TlsOptions = {};
+  for (const k of ['caFile', 'caFileOnly', 'clientCert', 'clientKey', 'clientKeyPassword', 'tlsMinVersion', 'tlsServerName', 'tlsInsecureSkipVerify'] as const) {
+    if (o[k] !== undefined && o[k] !== false) (set as Record<string, unknown>)[k] = o[k];
   }
-  const read = (key: string, path: string | undefined): Buffer | undefined => {
-    if (path === undefined) return undefined;
-    try {
-      return readFileSync(path);
-    } catch (err) {
-      throw new UsageError(`${key} ${path}: cannot read it (${errorMessage(err)})`);
-    }
-  };
-  const out: TlsMaterial = {};
-  const ca = read('ca_file', o.caFile);
-  const cert = read('client_cert', o.clientCert);
-  const key = read('client_key', o.clientKey);
-  if (ca) out.ca = ca;
-  if (cert) out.cert = cert;
-  if (key) out.key = key;
+  if (Object.keys(set).length === 0) return null;
+  const out = tlsSettings(set);
+  if (o.tlsInsecureSkipVerify) {
+    logger.warn('TLS certificate verification is OFF (tls_insecure_skip_verify = true): anyone on the network path can read and change these messages. Set ca_file to the broker\'s CA instead', { url: endpoint });
+  }
   return out;
 }

@@ -28,3 +28,9 @@ export function makeTlsFiles(dir: string): TlsFiles {
   }
   return { caFile: f('ca.pem'), serverCert: f('server.pem'), serverKey: f('server.key'), clientCert: f('client.pem'), clientKey: f('client.key') };
 }
+
+/** `keyFile` encrypted with `password` (AES-256), written next to it; returns its path. */
+export function encryptedKey(dir: string, keyFile: string, password: string): string {
+  openssl(['pkey', '-in', keyFile, '-aes256', '-passout', `pass:${password}`, '-out', 'client-encrypted.key'], dir);
+  return join(dir, 'client-encrypted.key');
+}

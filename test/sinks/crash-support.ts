@@ -29,3 +29,41 @@ export async function killAndRestart(args: string[], kills: number, seed = 7): P
   assert.deepEqual(end.at(-1), { done: true, dead: 0 });
   return { kills: done, froms };
 }
+
+/** One stored message as the broker gave it back. */
+export interface StoredMessage {
+  key: string;
+  body: Buffer;
+  /** message_id / Nats-Msg-Id */
+  id: string | undefined;
+  /** loghook-event-ids / Loghook-Event-Ids (several records) */
+  eventIds: string | undefined;
+}
+
+const TYPES = ['Delivery', 'Bounce', 'TransientFailure'];
+
+/**
+ * How many times each record of 0..total-1 was stored, checking every copy on the way: it lies
+ * under the key its own type renders (`<prefix>.<type>`), and it is named by its own event id
+ * (the message id of a single record, its place in the id list of several).
+ */
+export function copiesPerRecord(messages: readonly StoredMessage[], total: number, prefix: string): { missing: number[]; twice: number[]; duplicates: number } {
+  const count = new Array<number>(total).fill(0);
+  for (const m of messages) {
+    const recs = [JSON.parse(m.body.toString()) as { n: number } | { n: number }[]].flat();
+    const ids = recs.length === 1 ? [m.id] : (m.eventIds ?? '').split(',');
+    assert.equal(ids.length, recs.length, 'one event id per record of a message');
+    for (const [j, { n }] of recs.entries()) {
+      assert.equal(ids[j], `${CRASH_SEGMENT_KEY}-${n}`, `record ${n} is named by its event id`);
+      assert.equal(m.key, `${prefix}.${TYPES[n % TYPES.length]}`, `record ${n} is under its own key`);
+      count[n]!++;
+    }
+  }
+  const missing = [];
+  const twice = [];
+  for (let n = 0; n < total; n++) {
+    if (count[n] === 0) missing.push(n);
+    if (count[n]! > 1) twice.push(n);
+  }
+  return { missing, twice, duplicates: count.reduce((a, c) => a + Math.max(0, c - 1), 0) };
+}

@@ -221,7 +221,8 @@ export class AmqpClient {
       clientProperties: { connection_name: 'loghook', product: 'loghook', version: this.o.version },
       ...this.o.tls,
     };
-    if (e.protocol === 'amqps' && !isIP(e.hostname)) socket.servername = e.hostname;
+    // SNI: tls_server_name when set, else the URL's host name (never an IP address)
+    if (e.protocol === 'amqps' && socket.servername === undefined && !isIP(e.hostname)) socket.servername = e.hostname;
     const model = await amqp.connect(url, socket);
     if (this.destroyed) {
       await model.close().catch(() => undefined);

@@ -1,25 +1,27 @@
 // The AMQP sink's options, as the config file's hook keys give them (`kind = "amqp"`): url,
-// exchange, routing_key, mandatory, ca_file / client_cert / client_key. Credentials live in the
+// exchange, routing_key, mandatory, max_message_rate, and the TLS keys of every kind (ca_file,
+// ca_file_only, client_cert, client_key, client_key_password, tls_min_version, tls_server_name,
+// tls_insecure_skip_verify: tls-files.ts). Credentials live in the
 // URL's userinfo (resolved from ${env:...}/${file:...} by the config loader) and never leave this
 // folder: `maskAmqpUrl` is what logs, status and dispositions see.
 import { UsageError } from '../../util/errors.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Clock } from '../../util/clock.js';
 import type { KeyOf } from '../broker-fields.js';
+import type { BrokerTlsOptions } from '../tls-files.js';
 import type { AmqpPolicyOverrides } from './policy.js';
 
-export interface AmqpSinkOptions {
+export interface AmqpSinkOptions extends BrokerTlsOptions {
   /** amqp://user:password@host:5672/vhost or amqps://...; the vhost is the path ("/" when empty) */
   url: string;
   /** "" is the default exchange (routing key = queue name) */
   exchange: string;
-  /** a fixed key or one computed per request (the template `kumo.{type}.{tenant}`, later) */
+  /** a fixed key or one rendered from each record (the template `kumo.{type}.{tenant}`) */
   routingKey: KeyOf;
   /** an unroutable message comes back (basic.return) instead of vanishing; default true */
   mandatory?: boolean;
-  caFile?: string;
-  clientCert?: string;
-  clientKey?: string;
+  /** records per second at most (config `max_message_rate`) */
+  maxMessageRate?: number;
   /** wait this long for the broker's confirm, not counting time the broker blocks us (default 30 s) */
   timeoutMs?: number;
   /** TCP + TLS + AMQP handshake (default 10 s) */

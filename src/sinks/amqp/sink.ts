@@ -1,27 +1,36 @@
-// The AMQP sink: one request is one persistent message to one exchange, confirmed by the broker.
-// The body is built exactly as the HTTP hook's (deliver/batch-body.ts: one record's raw bytes, or
-// a JSON array for a batch); the properties say what it is:
-//   delivery_mode 2 (persistent), message_id = the request id (the record's event id, or the
-//   batch id), content_type, type = record type, timestamp = when sent (unix seconds),
-//   app_id = loghook; headers tenant, campaign, node (kumod's nodeid), loghook-attempt, and for a
-//   batch loghook-event-ids (the records' ids in body order).
+// The AMQP sink: a request's records are partitioned by the routing key each renders
+// (broker-groups.ts), and each key's records are one persistent message to the exchange,
+// confirmed by the broker; the request is delivered when all are (broker-outcome.ts). A
+// message's body is built exactly as the HTTP hook's (deliver/batch-body.ts: one record's raw
+// bytes, or a JSON array for several); the properties say what it is:
+//   delivery_mode 2 (persistent), message_id = the message's id (a single record's event id, else
+//   the batch id of its records), content_type, type = record type, timestamp = when sent (unix
+//   seconds), app_id = loghook; headers tenant, campaign, node (kumod's nodeid), loghook-attempt,
+//   and for several records loghook-event-ids (their ids in body order). type, tenant, campaign
+//   and node are left out when the message's records do not all agree on them.
 import type { Sink, SinkOutcome, SinkRequest } from '../../deliver/sink.js';
 import { bodyFromSlices } from '../../deliver/batch-body.js';
-import { keyOf, requestFields, type RequestFields } from '../broker-fields.js';
-import { readTlsFiles } from '../tls-files.js';
+import type { Throttle } from '../../deliver/rate-limit.js';
+import { partition, type BrokerMessage } from '../broker-groups.js';
+import { requestOutcome } from '../broker-outcome.js';
+import { NOT_SENT, messageRate } from '../broker-rate.js';
+import { brokerTls } from '../tls-files.js';
 import { AmqpClient, type Publication, type PublishResult } from './client.js';
 import { parseAmqpUrl, type AmqpSinkOptions } from './config.js';
 import { amqpOutcome } from './policy.js';
-import { errorMessage } from '../../util/errors.js';
+import { UsageError, errorMessage } from '../../util/errors.js';
 
 /** amqplib encodes headers into a 64 KiB buffer; the id list must leave room for the rest. */
 const MAX_IDS_HEADER = 32 * 1024;
 
 export class AmqpSink implements Sink {
   readonly endpoint: string;
+  /** certificate verification is off (tls_insecure_skip_verify) */
+  readonly tlsInsecure: boolean;
   private readonly client: AmqpClient;
   private readonly mandatory: boolean;
   private readonly timeoutMs: number;
+  private readonly rate: Throttle | null;
   private warnedIds = false;
 
   constructor(private readonly o: AmqpSinkOptions) {
@@ -29,9 +38,13 @@ export class AmqpSink implements Sink {
     this.endpoint = ep.masked;
     this.mandatory = o.mandatory ?? true;
     this.timeoutMs = o.timeoutMs ?? 30_000;
+    this.tlsInsecure = o.tlsInsecureSkipVerify === true;
+    this.rate = messageRate(o.maxMessageRate, o.clock);
+    const tls = brokerTls(o, ep.masked, o.logger);
+    if (tls !== null && ep.protocol !== 'amqps') throw new UsageError(`the TLS keys (ca_file, client_cert, tls_server_name, ...) need an amqps:// url: ${ep.masked}`);
     this.client = new AmqpClient({
       endpoint: ep,
-      tls: readTlsFiles(o),
+      tls: tls ?? {},
       confirmTimeoutMs: this.timeoutMs,
       connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
       heartbeatS: o.heartbeatS ?? 30,
@@ -41,15 +54,16 @@ export class AmqpSink implements Sink {
   }
 
   async send(req: SinkRequest): Promise<SinkOutcome> {
-    const { body, contentType } = bodyFromSlices(req.slices, req.format);
-    let result: PublishResult;
+    if (this.rate && !(await this.rate.wait(req.records))) return NOT_SENT;
+    let messages: BrokerMessage[];
     try {
-      const fields = requestFields(req);
-      result = await this.client.publish(this.publication(req, fields, body, contentType));
+      messages = partition(req, this.o.routingKey);
     } catch (err) {
-      result = { kind: 'lost', code: 'INTERNAL', message: errorMessage(err) };
+      return amqpOutcome({ kind: 'lost', code: 'INTERNAL', message: errorMessage(err) }, 0, this.timeoutMs, this.o.policy);
     }
-    return amqpOutcome(result, body.length, this.timeoutMs, this.o.policy);
+    if (messages.length === 1) return this.publish(req, messages[0]!);
+    const outcomes = await Promise.all(messages.map((m) => this.publish(req, m)));
+    return requestOutcome(messages.map((message, i) => ({ message, outcome: outcomes[i]! })), 'routing key');
   }
 
   /** the broker is blocking publishes now (memory or disk alarm) */
@@ -58,36 +72,52 @@ export class AmqpSink implements Sink {
   }
 
   close(): Promise<void> {
+    this.rate?.abort();
     return this.client.close();
   }
 
   destroy(): Promise<void> {
+    this.rate?.abort();
     return this.client.destroy();
   }
 
-  private publication(req: SinkRequest, fields: RequestFields, body: Buffer, contentType: string): Publication {
+  private async publish(req: SinkRequest, m: BrokerMessage): Promise<SinkOutcome> {
+    let bytes = 0;
+    let result: PublishResult;
+    try {
+      const { body, contentType } = bodyFromSlices(m.slices, req.format);
+      bytes = body.length;
+      result = await this.client.publish(this.publication(req, m, body, contentType));
+    } catch (err) {
+      result = { kind: 'lost', code: 'INTERNAL', message: errorMessage(err) };
+    }
+    return amqpOutcome(result, bytes, this.timeoutMs, this.o.policy);
+  }
+
+  private publication(req: SinkRequest, m: BrokerMessage, body: Buffer, contentType: string): Publication {
+    const f = m.fields;
     const headers: Record<string, string | number> = { 'loghook-attempt': req.attempt };
-    if (fields.tenant !== null) headers.tenant = fields.tenant;
-    if (fields.campaign !== null) headers.campaign = fields.campaign;
-    if (fields.node !== null) headers.node = fields.node;
-    if (req.records > 1) {
-      const ids = req.eventIds.join(',');
+    if (f.tenant !== null) headers.tenant = f.tenant;
+    if (f.campaign !== null) headers.campaign = f.campaign;
+    if (f.node !== null) headers.node = f.node;
+    if (m.records > 1) {
+      const ids = m.eventIds.join(',');
       if (ids.length <= MAX_IDS_HEADER) headers['loghook-event-ids'] = ids;
       else if (!this.warnedIds) {
         this.warnedIds = true;
-        this.o.logger.warn('a batch has too many records for the loghook-event-ids header; it is left out (lower batch_size)', { url: this.endpoint, records: req.records });
+        this.o.logger.warn('a batch has too many records for the loghook-event-ids header; it is left out (lower batch_size)', { url: this.endpoint, records: m.records });
       }
     }
     return {
       exchange: this.o.exchange,
-      routingKey: keyOf(this.o.routingKey, req, fields),
+      routingKey: m.key,
       body,
       mandatory: this.mandatory,
       properties: {
         persistent: true,
-        messageId: req.id,
+        messageId: m.id,
         contentType,
-        ...(fields.type !== null ? { type: fields.type } : {}),
+        ...(f.type !== null ? { type: f.type } : {}),
         timestamp: Math.floor(req.now / 1000),
         appId: 'loghook',
         headers,

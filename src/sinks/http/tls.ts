@@ -53,6 +53,11 @@ export function tlsConnectOptions(o: TlsOptions, url: URL): TlsConnectOptions | 
   if (url.protocol !== 'https:') {
     throw new UsageError(`${set.map((k) => CONFIG_NAME[k]).join(', ')}: TLS settings need an https:// url (the url is ${url.protocol}//)`);
   }
+  return tlsSettings(o);
+}
+
+/** The connect options of `o` whatever the protocol (the broker sinks' amqps:// and tls:// too). Throws UsageError. */
+export function tlsSettings(o: TlsOptions): TlsConnectOptions {
   const out: TlsConnectOptions = {};
   if (o.caFile !== undefined) {
     const pem = readPem(o.caFile, 'ca_file');

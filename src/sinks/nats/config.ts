@@ -1,17 +1,19 @@
 // The NATS JetStream sink's options, as the config file's hook keys give them (`kind = "nats"`):
 // servers, subject, one of token / user + password / nkey_seed / creds_file (resolved from
-// ${env:...}/${file:...} by the config loader), ca_file / client_cert / client_key. Secrets never
+// ${env:...}/${file:...} by the config loader), max_message_rate, and the TLS keys of every kind
+// (tls-files.ts). Secrets never
 // leave this folder: `endpoint` names the servers without userinfo.
 import { UsageError } from '../../util/errors.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Clock } from '../../util/clock.js';
 import type { KeyOf } from '../broker-fields.js';
+import type { BrokerTlsOptions } from '../tls-files.js';
 import type { NatsPolicyOverrides } from './policy.js';
 
-export interface NatsSinkOptions {
+export interface NatsSinkOptions extends BrokerTlsOptions {
   /** nats://host:4222 or tls://host:4222, one or more of one cluster */
   servers: readonly string[];
-  /** a fixed subject or one computed per request (the template `kumo.events.{type}`, later) */
+  /** a fixed subject or one rendered from each record (the template `kumo.events.{type}`) */
   subject: KeyOf;
   token?: string;
   user?: string;
@@ -20,9 +22,8 @@ export interface NatsSinkOptions {
   nkeySeed?: string;
   /** a .creds file (JWT + nkey seed), read at start-up */
   credsFile?: string;
-  caFile?: string;
-  clientCert?: string;
-  clientKey?: string;
+  /** records per second at most (config `max_message_rate`) */
+  maxMessageRate?: number;
   /** wait this long for JetStream's ack (default 10 s) */
   timeoutMs?: number;
   /** TCP + TLS + CONNECT (default 10 s) */

@@ -1,13 +1,19 @@
-// The NATS JetStream sink: one request is one message published to JetStream and acked by the
-// stream. The body is built exactly as the HTTP hook's (deliver/batch-body.ts). Headers:
-//   Nats-Msg-Id = the request id (the record's event id, or the batch id): within the stream's
-//   duplicate window JetStream keeps the first copy only, so the copies at-least-once delivery
-//   makes after a crash never reach the stream twice. Content-Type, Loghook-Type, Loghook-Tenant,
-//   Loghook-Campaign, Loghook-Node, Loghook-Attempt, and for a batch Loghook-Event-Ids.
+// The NATS JetStream sink: a request's records are partitioned by the subject each renders
+// (broker-groups.ts), and each subject's records are one message published to JetStream and
+// acked by the stream; the request is delivered when all are (broker-outcome.ts). A message's
+// body is built exactly as the HTTP hook's (deliver/batch-body.ts). Headers:
+//   Nats-Msg-Id = the message's id (a single record's event id, else the batch id of its records):
+//   within the stream's duplicate window JetStream keeps the first copy only, so the copies
+//   at-least-once delivery makes after a crash never reach the stream twice. Content-Type,
+//   Loghook-Type, Loghook-Tenant, Loghook-Campaign, Loghook-Node (each left out when the message's
+//   records do not all agree on it), Loghook-Attempt, and for several records Loghook-Event-Ids.
 import type { Sink, SinkOutcome, SinkRequest } from '../../deliver/sink.js';
 import { bodyFromSlices } from '../../deliver/batch-body.js';
-import { keyOf, requestFields } from '../broker-fields.js';
-import { readTlsFiles } from '../tls-files.js';
+import type { Throttle } from '../../deliver/rate-limit.js';
+import { partition, type BrokerMessage } from '../broker-groups.js';
+import { requestOutcome } from '../broker-outcome.js';
+import { NOT_SENT, messageRate } from '../broker-rate.js';
+import { brokerTls } from '../tls-files.js';
 import { errorMessage } from '../../util/errors.js';
 import { NatsClient, type NatsPublishResult } from './client.js';
 import { checkAuth, parseServers, type NatsSinkOptions } from './config.js';
@@ -15,18 +21,22 @@ import { natsOutcome } from './policy.js';
 
 export class NatsSink implements Sink {
   readonly endpoint: string;
+  /** certificate verification is off (tls_insecure_skip_verify) */
+  readonly tlsInsecure: boolean;
   private readonly client: NatsClient;
+  private readonly rate: Throttle | null;
 
   constructor(private readonly o: NatsSinkOptions) {
     const { servers, masked } = parseServers(o.servers);
     checkAuth(o);
     this.endpoint = masked;
-    const tls = readTlsFiles(o);
+    this.tlsInsecure = o.tlsInsecureSkipVerify === true;
+    this.rate = messageRate(o.maxMessageRate, o.clock);
     const { token, user, password, nkeySeed, credsFile } = o;
     this.client = new NatsClient({
       servers, masked,
       auth: { token, user, password, nkeySeed, credsFile },
-      tls: tls.ca || tls.cert ? tls : null,
+      tls: brokerTls(o, masked, o.logger),
       ackTimeoutMs: o.timeoutMs ?? 10_000,
       connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
       version: o.version,
@@ -35,28 +45,43 @@ export class NatsSink implements Sink {
   }
 
   async send(req: SinkRequest): Promise<SinkOutcome> {
-    const { body, contentType } = bodyFromSlices(req.slices, req.format);
+    if (this.rate && !(await this.rate.wait(req.records))) return NOT_SENT;
+    let messages: BrokerMessage[];
+    try {
+      messages = partition(req, this.o.subject);
+    } catch (err) {
+      return natsOutcome({ kind: 'disconnected', message: `internal error: ${errorMessage(err)}` }, this.o.policy);
+    }
+    if (messages.length === 1) return this.publish(req, messages[0]!);
+    const outcomes = await Promise.all(messages.map((m) => this.publish(req, m)));
+    return requestOutcome(messages.map((message, i) => ({ message, outcome: outcomes[i]! })), 'subject');
+  }
+
+  close(): Promise<void> {
+    this.rate?.abort();
+    return this.client.close();
+  }
+
+  destroy(): Promise<void> {
+    this.rate?.abort();
+    return this.client.destroy();
+  }
+
+  private async publish(req: SinkRequest, m: BrokerMessage): Promise<SinkOutcome> {
     let result: NatsPublishResult;
     try {
-      const f = requestFields(req);
+      const { body, contentType } = bodyFromSlices(m.slices, req.format);
+      const f = m.fields;
       const h: Record<string, string> = { 'Content-Type': contentType, 'Loghook-Attempt': String(req.attempt) };
       if (f.type !== null) h['Loghook-Type'] = f.type;
       if (f.tenant !== null) h['Loghook-Tenant'] = f.tenant;
       if (f.campaign !== null) h['Loghook-Campaign'] = f.campaign;
       if (f.node !== null) h['Loghook-Node'] = f.node;
-      if (req.records > 1) h['Loghook-Event-Ids'] = req.eventIds.join(',');
-      result = await this.client.publish(keyOf(this.o.subject, req, f), body, req.id, h);
+      if (m.records > 1) h['Loghook-Event-Ids'] = m.eventIds.join(',');
+      result = await this.client.publish(m.key, body, m.id, h);
     } catch (err) {
       result = { kind: 'disconnected', message: `internal error: ${errorMessage(err)}` };
     }
     return natsOutcome(result, this.o.policy);
-  }
-
-  close(): Promise<void> {
-    return this.client.close();
-  }
-
-  destroy(): Promise<void> {
-    return this.client.destroy();
   }
 }

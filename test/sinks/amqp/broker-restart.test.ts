@@ -9,11 +9,8 @@ import { Rabbit } from '../../helpers/rabbitmq.js';
 import { kumoRecord, requestOf, rowOf } from '../../helpers/sink-requests.js';
 import { captureLogger, type LogLine } from '../../deliver/harness.js';
 import { waitFor } from '../../helpers/child.js';
-import { makeTempDir } from '../../helpers/tmp.js';
+import { deliverAll } from '../../helpers/broker-run.js';
 import { AmqpSink } from '../../../src/sinks/amqp/sink.js';
-import { Spool } from '../../../src/spool/spool.js';
-import { Dispatcher } from '../../../src/deliver/dispatcher.js';
-import type { ChunkInput } from '../../../src/spool/types.js';
 
 let rmq: Rabbit;
 
@@ -38,25 +35,6 @@ function sink(exchange: string, logs: LogLine[] = [], timeoutMs = 10_000): AmqpS
   return new AmqpSink({ url: rmq.url(), exchange, routingKey: 'kumo', version: '9.9.9', logger: captureLogger(logs), timeoutMs, connectTimeoutMs: 3000 });
 }
 
-/** `records` records in chunks of 20, each record's `n` its line. */
-function chunks(records: number): ChunkInput[] {
-  const out: ChunkInput[] = [];
-  for (let first = 0; first < records; first += 20) {
-    const lines: number[] = [];
-    const ends: number[] = [];
-    const parts: string[] = [];
-    let end = 0;
-    for (let i = first; i < Math.min(records, first + 20); i++) {
-      const line = JSON.stringify(kumoRecord(i)) + '\n';
-      parts.push(line);
-      lines.push(i);
-      ends.push((end += Buffer.byteLength(line)));
-    }
-    out.push({ stream: 's1', segment: 'seg-1', segmentKey: 'abcdefabcdefabcd', lines, ends, body: Buffer.from(parts.join('')) });
-  }
-  return out;
-}
-
 test('the broker down when loghook starts: sends fail as unreachable, and go through once it is up', async () => {
   await topology('late');
   await rmq.kill();
@@ -77,37 +55,20 @@ test('the broker down when loghook starts: sends fail as unreachable, and go thr
 
 test('the broker SIGKILLed mid-run and restarted: every record ends up in the queue, duplicates only under the same message_id', { timeout: 120_000 }, async () => {
   await topology('killed');
-  const state = makeTempDir('loghook-amqp-spool-');
-  const spool = Spool.open({ stateDir: state.path });
   const logs: LogLine[] = [];
-  const s = sink('killed', logs);
-  const d = new Dispatcher({
-    sink: s, queue: spool, concurrency: 8, batchSize: 1, retryIntervalMs: 300, maxRetryIntervalMs: 1000,
-    breaker: { initialIntervalMs: 200, maxIntervalMs: 1000 }, logger: captureLogger(logs),
-  });
-  const flusher = setInterval(() => spool.flush(), 50);
   const total = 3000;
-  try {
-    spool.commit(chunks(total));
-    const loop = d.start();
-    d.wake();
-    await waitFor(() => d.stats().delivered >= 500, { timeoutMs: 60_000, what: '500 delivered' });
-    await rmq.kill();
-    await sleep(500);
-    await rmq.restart();
-    await waitFor(() => d.stats().delivered >= total, { timeoutMs: 90_000, intervalMs: 100, what: `all ${total} delivered` });
-    spool.flush();
-    assert.equal(spool.counts().records, 0);
-    assert.equal(d.stats().dead, 0);
-    assert.ok(d.stats().retried > 0, 'the kill made some sends fail');
-    await d.stop();
-    await loop;
-  } finally {
-    clearInterval(flusher);
-    await s.close();
-    spool.close();
-    state.cleanup();
-  }
+  const lines = Array.from({ length: total }, (_, i) => JSON.stringify(kumoRecord(i)) + '\n');
+  const r = await deliverAll(sink('killed', logs), lines, {
+    segmentKey: 'abcdefabcdefabcd', perRow: 20, batchSize: 1, logger: captureLogger(logs), timeoutMs: 90_000,
+    during: async (d) => {
+      await waitFor(() => d.stats().delivered >= 500, { timeoutMs: 60_000, what: '500 delivered' });
+      await rmq.kill();
+      await sleep(500);
+      await rmq.restart();
+    },
+  });
+  assert.deepEqual(r.dead, []);
+  assert.ok(r.retried > 0, 'the kill made some sends fail');
   const got = await rmq.drain('killed');
   const idOf = new Map<number, string>();
   for (const m of got) {

@@ -9,6 +9,7 @@ import { captureLogger, type LogLine } from '../../deliver/harness.js';
 import { AmqpSink } from '../../../src/sinks/amqp/sink.js';
 import type { AmqpSinkOptions } from '../../../src/sinks/amqp/config.js';
 import { batchId } from '../../../src/hook/event-id.js';
+import { keyTemplate } from '../../../src/pipeline/hooks.js';
 
 const MAX_MESSAGE = 4096;
 let rmq: Rabbit;
@@ -79,14 +80,14 @@ test('a batch is one message: a JSON array body, the batch id as message_id, the
   assert.equal(m.properties.headers?.['loghook-event-ids'], req.eventIds.join(','));
 });
 
-test('a routing key computed per request routes each record by its fields', async () => {
+test('a routing key template routes each record by its fields', async () => {
   const { exchange, queue: acme } = await topology('kumo.*.acme');
   const other = `other-${n}`;
   const ch = await admin.createChannel();
   await ch.assertQueue(other, { durable: true });
   await ch.bindQueue(other, exchange, 'kumo.*.globex');
   await ch.close();
-  const s = sink({ exchange, routingKey: (_req, f) => `kumo.${f.type}.${f.tenant}` });
+  const s = sink({ exchange, routingKey: keyTemplate('kumo.{type}.{tenant}', 'routing_key') });
   for (const [i, tenant] of ['acme', 'globex', 'acme'].entries()) {
     assert.equal((await s.send(requestOf(rowOf([kumoRecord(i, { tenant })])))).verdict, 'delivered');
   }

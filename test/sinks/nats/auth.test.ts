@@ -1,4 +1,4 @@
-// NATS authentication and TLS: token, user/password, nkey, TLS with ca_file and a client
+// NATS authentication and TLS: token, user/password, nkey, a creds file (operator/account/user JWTs), TLS with ca_file and a client
 // certificate, each against a nats-server configured to require it; wrong credentials are a
 // configuration problem whose message never carries the secret. And the server SIGKILLed in the
 // middle of a run: the library reconnects, the records get through once.
@@ -7,16 +7,18 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createUser } from '@nats-io/nkeys';
 import { NatsServer } from '../../helpers/nats.js';
-import { makeTlsFiles } from '../../helpers/broker-certs.js';
+import { encryptedKey, makeTlsFiles } from '../../helpers/broker-certs.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import { kumoRecord, requestOf, rowOf } from '../../helpers/sink-requests.js';
 import { captureLogger, type LogLine } from '../../deliver/harness.js';
 import { waitFor } from '../../helpers/child.js';
+import { deliverAll } from '../../helpers/broker-run.js';
 import { NatsSink } from '../../../src/sinks/nats/sink.js';
 import type { NatsSinkOptions } from '../../../src/sinks/nats/config.js';
-import { Spool } from '../../../src/spool/spool.js';
-import { Dispatcher } from '../../../src/deliver/dispatcher.js';
-import type { ConnectionOptions } from '@nats-io/transport-node';
+import { credsAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { natsOperatorSetup } from '../../helpers/nats-jwt.js';
 
 async function withServer(config: string | undefined, auth: ConnectionOptions, fn: (srv: NatsServer) => Promise<void>, more: Partial<Parameters<typeof NatsServer.start>[0]> = {}): Promise<void> {
   const srv = await NatsServer.start({ ...(config ? { config } : {}), ...more });
@@ -73,6 +75,36 @@ test('nkey auth: the user\'s seed publishes, another seed is refused', async () 
   });
 });
 
+test('creds_file: a user JWT and seed issued under an operator the server trusts publishes; another account\'s user is refused', async () => {
+  const auth = natsOperatorSetup();
+  const stranger = natsOperatorSetup(); // a user of an account this server does not know
+  const dir = makeTempDir('loghook-nats-creds-');
+  try {
+    const creds = join(dir.path, 'loghook.creds');
+    const other = join(dir.path, 'other.creds');
+    writeFileSync(creds, auth.creds, { mode: 0o600 });
+    writeFileSync(other, stranger.creds, { mode: 0o600 });
+    await withServer(auth.serverConfig, { authenticator: credsAuthenticator(new TextEncoder().encode(auth.creds)) }, async (srv) => {
+      assert.equal((await sendOne(sink(srv, { credsFile: creds }))).verdict, 'delivered');
+      const got = await srv.messages('EV', { authenticator: credsAuthenticator(new TextEncoder().encode(auth.creds)) });
+      assert.deepEqual(got.map((m) => JSON.parse(m.data.toString()).n), [1]);
+      const logs: LogLine[] = [];
+      const out = await sendOne(sink(srv, { credsFile: other }, logs));
+      assert.equal(out.verdict, 'retry');
+      assert.equal(out.kind, 'config');
+      assert.match(out.disposition!, /^connection refused: .*Authorization Violation.* \(check token, user\/password, nkey_seed or creds_file\)$/);
+      const seed = stranger.creds.split('\n').find((l) => l.startsWith('SU'))!;
+      assert.ok(!JSON.stringify([out, logs]).includes(seed), 'the seed is never shown');
+    });
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('creds_file that cannot be read is refused at start-up, naming the key and the file', () => {
+  assert.throws(() => new NatsSink({ servers: ['nats://127.0.0.1:1'], subject: 'x', credsFile: '/nonexistent/loghook.creds', version: '9', logger: captureLogger([]) }), /creds_file \/nonexistent\/loghook.creds: cannot read it/);
+});
+
 test('TLS with ca_file and a client certificate publishes; without the CA the certificate error is a configuration problem', async () => {
   const dir = makeTempDir('loghook-nats-tls-');
   try {
@@ -90,39 +122,43 @@ test('TLS with ca_file and a client certificate publishes; without the CA the ce
   }
 });
 
+test('tls_server_name, tls_insecure_skip_verify and client_key_password reach the TLS connection', async () => {
+  const dir = makeTempDir('loghook-nats-tlskeys-');
+  try {
+    const tls = makeTlsFiles(dir.path);
+    const key = encryptedKey(dir.path, tls.clientKey, 'nats-key-pass');
+    const clientTls = { tls: { caFile: tls.caFile, certFile: tls.clientCert, keyFile: tls.clientKey } };
+    await withServer(undefined, clientTls, async (srv) => {
+      const mtls = { caFile: tls.caFile, clientCert: tls.clientCert, clientKey: key, clientKeyPassword: 'nats-key-pass' };
+      assert.equal((await sendOne(sink(srv, mtls))).verdict, 'delivered', 'the encrypted key opens with its password');
+      assert.throws(() => sink(srv, { ...mtls, clientKeyPassword: 'wrong' }), /client_key .*client-encrypted\.key: cannot decrypt it with client_key_password/);
+      const wrongName = await sendOne(sink(srv, { ...mtls, tlsServerName: 'broker.example' }));
+      assert.equal(wrongName.kind, 'config');
+      assert.match(wrongName.disposition!, /altname|broker\.example|certificate/i);
+      const logs: LogLine[] = [];
+      assert.equal((await sendOne(sink(srv, { clientCert: tls.clientCert, clientKey: tls.clientKey, tlsInsecureSkipVerify: true }, logs))).verdict, 'delivered', 'no CA, verification off');
+      assert.ok(logs.some((l) => l.level === 'warn' && /verification is OFF/.test(l.msg)));
+      assert.equal((await srv.messages('EV', clientTls)).length, 2);
+    }, { tls, verifyClients: true });
+  } finally {
+    dir.cleanup();
+  }
+});
+
 test('the server SIGKILLed mid-run and restarted: the client reconnects and every record is in the stream once', { timeout: 90_000 }, async () => {
   await withServer(undefined, {}, async (srv) => {
-    const state = makeTempDir('loghook-nats-spool-');
-    const spool = Spool.open({ stateDir: state.path });
     const logs: LogLine[] = [];
-    const s = sink(srv, {}, logs);
-    const d = new Dispatcher({ sink: s, queue: spool, concurrency: 8, retryIntervalMs: 300, maxRetryIntervalMs: 1000, breaker: { initialIntervalMs: 200, maxIntervalMs: 1000 } });
-    const flusher = setInterval(() => spool.flush(), 50);
     const total = 2000;
-    try {
-      const lines = Array.from({ length: total }, (_, i) => JSON.stringify(kumoRecord(i)) + '\n');
-      for (let i = 0; i < total; i += 20) {
-        const part = lines.slice(i, i + 20);
-        const ends: number[] = [];
-        let end = 0;
-        for (const l of part) ends.push((end += Buffer.byteLength(l)));
-        spool.commit([{ stream: 's1', segment: 'seg', segmentKey: 'feedfacefeedface', lines: part.map((_, j) => i + j), ends, body: Buffer.from(part.join('')) }]);
-      }
-      const loop = d.start();
-      await waitFor(() => d.stats().delivered >= 300, { timeoutMs: 30_000, what: '300 delivered' });
-      await srv.kill();
-      await sleep(500);
-      await srv.restart();
-      await waitFor(() => d.stats().delivered >= total, { timeoutMs: 60_000, intervalMs: 100, what: `all ${total} delivered` });
-      assert.equal(d.stats().dead, 0);
-      await d.stop();
-      await loop;
-    } finally {
-      clearInterval(flusher);
-      await s.close();
-      spool.close();
-      state.cleanup();
-    }
+    const lines = Array.from({ length: total }, (_, i) => JSON.stringify(kumoRecord(i)) + '\n');
+    const r = await deliverAll(sink(srv, {}, logs), lines, {
+      during: async (d) => {
+        await waitFor(() => d.stats().delivered >= 300, { timeoutMs: 30_000, what: '300 delivered' });
+        await srv.kill();
+        await sleep(500);
+        await srv.restart();
+      },
+    });
+    assert.deepEqual(r.dead, []);
     const got = await srv.messages('EV');
     assert.equal(new Set(got.map((m) => m.msgId)).size, total);
     assert.equal(got.length, total);

@@ -8,6 +8,7 @@ import { captureLogger, type LogLine } from '../../deliver/harness.js';
 import { NatsSink } from '../../../src/sinks/nats/sink.js';
 import type { NatsSinkOptions } from '../../../src/sinks/nats/config.js';
 import { batchId } from '../../../src/hook/event-id.js';
+import { keyTemplate } from '../../../src/pipeline/hooks.js';
 
 const MAX_PAYLOAD = 8192;
 let srv: NatsServer;
@@ -66,9 +67,9 @@ test('a batch is one message: a JSON array body, the batch id as Nats-Msg-Id, th
   assert.equal(m.headers['Loghook-Event-Ids'], req.eventIds.join(','));
 });
 
-test('a subject computed per request puts each record under its type', async () => {
+test('a subject template puts each record under its type', async () => {
   const { name, prefix } = await stream();
-  const s = sink({ subject: (_req, f) => `${prefix}.events.${f.type}` });
+  const s = sink({ subject: keyTemplate(`${prefix}.events.{type}`, 'subject') });
   for (const [i, type] of ['Delivery', 'Bounce'].entries()) assert.equal((await s.send(requestOf(rowOf([kumoRecord(i, { type })])))).verdict, 'delivered');
   await s.close();
   assert.deepEqual((await srv.messages(name)).map((m) => m.subject), [`${prefix}.events.Delivery`, `${prefix}.events.Bounce`]);
