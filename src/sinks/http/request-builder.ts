@@ -1,13 +1,19 @@
 // One request from a SinkRequest, in steps, each a small function of its own:
-//   body      the records' raw bytes as one body (deliver/batch-body.ts), from a pool
+//   body      the records' raw bytes as one body (deliver/batch-body.ts), from a pool; or, with
+//             body shaping (src/body/), the shaped records as array, ndjson or envelope
 //   sign      the signature header over that body (signing.ts)
 //   compress  gzip or zstd (compress.ts); the pooled body goes back at once
 //   headers   the fixed ones and this request's (headers.ts)
 // Signing comes before compressing: the signature covers the body as the receiver's application
 // reads it, once the server has undone Content-Encoding (signing.ts says why).
+// A shaped body can differ in size from the records' bytes the batcher counted: one over
+// max_batch_bytes is not sent but split (a `too-large` outcome, as a 413 would be), down to
+// single records, which go whatever their size, as an oversized raw record does. A record that
+// cannot be shaped is refused here too (see refusal()).
 import { bodyFromSlices, type Allocate } from '../../deliver/batch-body.js';
 import { BodyPool } from '../../deliver/body-pool.js';
-import type { SinkRequest } from '../../deliver/sink.js';
+import type { SinkOutcome, SinkRequest } from '../../deliver/sink.js';
+import type { BodyShaper } from '../../body/shaper.js';
 import type { Compressor } from './compress.js';
 import { HeaderBuilder } from './headers.js';
 import type { Signer } from './signing.js';
@@ -15,6 +21,28 @@ import type { Signer } from './signing.js';
 export interface BuiltRequest {
   body: Buffer;
   headers: Record<string, string>;
+}
+
+/** A request that is not sent: the outcome says why. */
+export interface RefusedRequest {
+  refused: SinkOutcome;
+}
+
+const outcome = (o: Pick<SinkOutcome, 'verdict' | 'kind' | 'disposition' | 'failureKey'>): SinkOutcome => ({
+  ...o, explicit: false, retryAfterMs: null, signal: 'up', endpointLevel: null,
+});
+
+/**
+ * A record that cannot be shaped (a template error, a line that is not JSON) is deterministic:
+ * retrying cannot help until the operator fixes the template. In a batch, the request is split
+ * like a 413 (nothing is final yet, nothing is charged a retry), so that every other record goes;
+ * alone, the record is final: it goes to the dead letters with a disposition naming its event
+ * id and the template's line, where `loghook dead requeue` sends it again once the template is
+ * fixed. Retrying it instead would only log the same error until max_age.
+ */
+export function refusal(records: number, eventId: string, reason: string): SinkOutcome {
+  if (records > 1) return outcome({ verdict: 'retry', kind: 'too-large', disposition: `event ${eventId} cannot be shaped (${reason}): the batch is split so that the others go`, failureKey: 'shape:split' });
+  return outcome({ verdict: 'final', kind: 'rejected', disposition: `not sent: event ${eventId} cannot be shaped: ${reason}`, failureKey: 'shape:failed' });
 }
 
 /** Step 1: the body, in a pooled buffer when it had to be built. */
@@ -42,15 +70,27 @@ export class RequestBuilder {
     private readonly compressor: Compressor | null,
     /** requests in flight at most: pooled bodies kept per size */
     inFlight: number,
+    /** body shaping; null: the records' raw bytes */
+    private readonly shaper: BodyShaper | null = null,
+    /** with a shaper: the most bytes of a shaped body of more than one record */
+    private readonly maxBatchBytes = Infinity,
   ) {
     this.pool = new BodyPool(inFlight * 2);
     this.acquire = this.pool.acquire.bind(this.pool);
   }
 
   /** The request as sent at `now` (ms). Call `release` once it is over. */
-  async build(req: SinkRequest, now: number): Promise<BuiltRequest> {
+  async build(req: SinkRequest, now: number): Promise<BuiltRequest | RefusedRequest> {
     const timestamp = String(Math.floor(now / 1000));
-    let body = bodyStep(req, this.acquire);
+    let body: Buffer;
+    if (this.shaper) {
+      const shaped = this.shaper.build(req);
+      if (!shaped.ok) return { refused: refusal(req.records, shaped.eventId, shaped.reason) };
+      if (shaped.body.length > this.maxBatchBytes && req.records > 1) {
+        return { refused: outcome({ verdict: 'retry', kind: 'too-large', disposition: `the shaped body is ${shaped.body.length} bytes, over max_batch_bytes ${this.maxBatchBytes}: split`, failureKey: 'shape:too-large' }) };
+      }
+      body = shaped.body;
+    } else body = bodyStep(req, this.acquire);
     const signature = signStep(this.signer, req.id, timestamp, body);
     if (this.compressor) {
       const plain = body;

@@ -1,0 +1,57 @@
+// A body assembled from pieces (ranges of record bytes, literal bytes, text) and copied into one
+// Buffer of the exact size at the end: a record's bytes are copied once, never decoded and
+// encoded again.
+
+type Piece = Buffer | string;
+
+export class BodyWriter {
+  private readonly pieces: Piece[] = [];
+  /** for a Buffer piece: [start, end) of it; unused for text */
+  private readonly from: number[] = [];
+  private readonly to: number[] = [];
+  /** bytes so far */
+  size = 0;
+
+  bytes(buf: Buffer, start = 0, end = buf.length): void {
+    this.pieces.push(buf);
+    this.from.push(start);
+    this.to.push(end);
+    this.size += end - start;
+  }
+
+  text(s: string): void {
+    this.pieces.push(s);
+    this.from.push(0);
+    this.to.push(0);
+    this.size += Buffer.byteLength(s, 'utf8');
+  }
+
+  finish(): Buffer {
+    const out = Buffer.allocUnsafe(this.size);
+    let pos = 0;
+    for (let i = 0; i < this.pieces.length; i++) {
+      const p = this.pieces[i]!;
+      pos += typeof p === 'string' ? out.write(p, pos, 'utf8') : p.copy(out, pos, this.from[i], this.to[i]);
+    }
+    return out;
+  }
+}
+
+/** Thrown by a record shaper for a record it cannot shape; the request names the event id. */
+export class ShapeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ShapeError';
+  }
+}
+
+/** Makes one record's body from its bytes buf[start, end) (no trailing newline). */
+export interface RecordShaper {
+  /** Appends the shaped record to `w`. Throws ShapeError for a record it cannot shape. */
+  write(w: BodyWriter, buf: Buffer, start: number, end: number): void;
+}
+
+/** `body = "raw"`: the record's bytes as kumod wrote them. */
+export const RAW_RECORD: RecordShaper = {
+  write: (w, buf, start, end) => w.bytes(buf, start, end),
+};
