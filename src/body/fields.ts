@@ -161,10 +161,12 @@ export class FieldsShaper implements RecordShaper {
         if (s === -1 || ctx.buf[s] !== 0x7b) continue;
         const inner = new Int32Array(m.children.keys.size * 2);
         if (!scanObject(ctx.buf, s, e, m.children.keys, inner)) continue;
+        const back = w.mark();
         if (mark) w.bytes(mark);
         w.bytes(m.label);
-        this.members(w, m.children, inner, ctx);
-        n++;
+        // an object none of whose listed members the record has is left out, as a missing field is
+        if (this.members(w, m.children, inner, ctx)) n++;
+        else w.reset(back);
         continue;
       }
       const r = s === -1 ? null : follow(ctx.buf, s, e, m.inner);

@@ -16,12 +16,9 @@ import { RAW_RECORD, type RecordShaper } from './writer.js';
 export interface BodyShaper {
   /** for logs: `fields`, `template_file /etc/loghook/events.j2`, ... */
   readonly describe: string;
+  /** the Content-Type rule it follows: an ndjson batch is application/x-ndjson, the others JSON */
+  readonly format: BatchFormat;
   build(req: BatchInput): BuiltBody;
-}
-
-/** Where a hook's settings come from, for messages: `hook 'events'` (the file is named by the caller). */
-export interface ShapeSource {
-  where: string;
 }
 
 /** A template's text and how to name it: the inline key, or the file. */
@@ -75,5 +72,5 @@ export function createBodyShaper(body: BodyConfig, format: BatchFormat): BodySha
     record = RAW_RECORD;
     describe = 'raw';
   }
-  return { describe, build: (req) => buildBody(req, record, format) };
+  return { describe, format, build: (req) => buildBody(req, record, format) };
 }

@@ -65,20 +65,28 @@ env.addFilter('tojson', tojson);
 
 interface Node {
   value?: unknown;
+  name?: Node;
+  /** from 0 */
+  lineno: number;
+  colno: number;
   findAll(type: unknown, results?: Node[]): Node[];
 }
 const internals = nunjucks as unknown as {
   parser: { parse(src: string, extensions: unknown[], opts: unknown): Node };
-  nodes: { Symbol: unknown };
+  nodes: { Symbol: unknown; Filter: unknown };
 };
+const FILTERS = env as unknown as { filters: Record<string, unknown> };
 
-/** nunjucks' messages read `(path) [Line 2, Column 6]\n  Error: why`; its lines and columns count from 0. */
-function located(err: unknown): { reason: string; line: number | null; column: number | null } {
+/**
+ * nunjucks' messages read `(path) [Line 2, Column 6]\n  Error: why`. Its parser counts lines from
+ * 1, its runtime from 0 (`base`).
+ */
+function located(err: unknown, base: 0 | 1): { reason: string; line: number | null; column: number | null } {
   const msg = err instanceof Error ? err.message : String(err);
   const at = /\[Line (\d+), Column (\d+)\]/.exec(msg);
   const nl = msg.indexOf('\n');
   const reason = (nl === -1 ? msg : msg.slice(nl + 1)).trim().replace(/^Error: /, '');
-  return { reason, line: at ? Number(at[1]) + 1 : null, column: at ? Number(at[2]) + 1 : null };
+  return { reason, line: at ? Number(at[1]) + 1 - base : null, column: at ? Number(at[2]) + 1 - base : null };
 }
 
 /** Compiles a template. Throws TemplateSyntaxError. */
@@ -90,8 +98,14 @@ export function compileBodyTemplate(source: string): CompiledTemplate {
     tpl = new nunjucks.Template(src, env, undefined, true);
     const ast = internals.parser.parse(src, [], {});
     names = new Set(ast.findAll(internals.nodes.Symbol).map((n) => String(n.value)));
+    // nunjucks looks filters up only when it renders: a misspelt one is found here instead
+    for (const f of ast.findAll(internals.nodes.Filter)) {
+      const name = String(f.name?.value);
+      if (!(name in FILTERS.filters)) throw new TemplateSyntaxError(`unknown filter '${name}'`, f.lineno + 1, f.colno + 1);
+    }
   } catch (err) {
-    const { reason, line, column } = located(err);
+    if (err instanceof TemplateSyntaxError) throw err;
+    const { reason, line, column } = located(err, 1);
     throw new TemplateSyntaxError(reason, line, column);
   }
   return {
@@ -100,7 +114,7 @@ export function compileBodyTemplate(source: string): CompiledTemplate {
       try {
         return tpl.render(context);
       } catch (err) {
-        const { reason, line } = located(err);
+        const { reason, line } = located(err, 0);
         throw new TemplateRenderError(reason, line);
       }
     },

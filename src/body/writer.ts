@@ -26,6 +26,20 @@ export class BodyWriter {
     this.size += Buffer.byteLength(s, 'utf8');
   }
 
+  /** A point to go back to with reset(). */
+  mark(): number {
+    return this.pieces.length;
+  }
+
+  /** Drops what was written since mark() gave `m`. */
+  reset(m: number): void {
+    for (let i = m; i < this.pieces.length; i++) {
+      const p = this.pieces[i]!;
+      this.size -= typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : this.to[i]! - this.from[i]!;
+    }
+    this.pieces.length = this.from.length = this.to.length = m;
+  }
+
   finish(): Buffer {
     const out = Buffer.allocUnsafe(this.size);
     let pos = 0;

@@ -100,7 +100,8 @@ export class RequestBuilder {
         this.pool.release(plain);
       }
     }
-    const headers = this.headers.build({ id: req.id, slices: req.slices, records: req.records, attempt: req.attempt, format: req.format, timestamp });
+    const format = this.shaper ? (this.shaper.format === 'ndjson' ? 'ndjson' : 'array') : req.format;
+    const headers = this.headers.build({ id: req.id, slices: req.slices, records: req.records, attempt: req.attempt, format, timestamp });
     if (signature !== null) headers[this.signer!.header] = signature;
     return { body, headers };
   }
