@@ -74,3 +74,33 @@ export function createBodyShaper(body: BodyConfig, format: BatchFormat): BodySha
   }
   return { describe, format, build: (req) => buildBody(req, record, format) };
 }
+
+/**
+ * What is wrong with a hook's shaping keys, for the config check (`loghook check` and every
+ * load): the key to name and the message. Values are the parsed keys (template_file resolved).
+ */
+export function bodyProblems(p: { template?: unknown; template_file?: unknown; fields?: unknown; rename?: unknown; add?: unknown }): { key: string; message: string }[] {
+  const out: { key: string; message: string }[] = [];
+  // the problem names the key already: its messages drop their own `template: ` / `template_file `
+  const note = (key: string, f: () => unknown) => {
+    try {
+      f();
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      out.push({ key, message: err.message.startsWith(`${key}: `) ? err.message.slice(key.length + 2) : err.message.startsWith(`${key} `) ? err.message.slice(key.length + 1) : err.message });
+    }
+  };
+  if (typeof p.template === 'string') note('template', () => compileTemplateOf(p.template as string, 'template'));
+  if (typeof p.template_file === 'string') note('template_file', () => compileTemplateOf(templateSource({ mode: 'template', templateFile: p.template_file as string }).text, p.template_file as string));
+  if (Array.isArray(p.fields)) {
+    const rename = (p.rename ?? {}) as Record<string, string>;
+    const add = (p.add ?? {}) as Record<string, string>;
+    try {
+      new FieldsShaper({ fields: p.fields as string[], rename, add });
+    } catch (err) {
+      if (!(err instanceof FieldsConfigError)) throw err;
+      out.push({ key: err.key, message: err.message });
+    }
+  }
+  return out;
+}
