@@ -75,3 +75,21 @@ test('loghook check names the template file and line of a template that does not
     root.cleanup();
   }
 });
+
+test('tail DIR --url --batch-format envelope sends envelopes of the raw records', async () => {
+  const root = makeTempDir('loghook-shaped-');
+  const rx = await Receiver.start();
+  try {
+    mkdirSync(join(root.path, 'logs'));
+    const lines = publishable(12);
+    writeSegment(join(root.path, 'logs'), '20260101-000000.000000001', lines);
+    const r = await runCli(['tail', join(root.path, 'logs'), '--url', rx.url, '--state-dir', join(root.path, 'state'), '--once', '--batch-size', '5', '--batch-format', 'envelope', '--log-format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const events = rx.requests.flatMap((q) => (JSON.parse(q.body.toString()) as Envelope).events);
+    assert.deepEqual(events.map((e) => e.record), lines.map((l) => JSON.parse(l) as unknown));
+    assert.deepEqual(events.map((e) => e.id), rx.eventIds());
+  } finally {
+    await rx.close();
+    root.cleanup();
+  }
+});
