@@ -22,19 +22,15 @@ export interface BatchInput {
 
 export type BuiltBody = { ok: true; body: Buffer } | { ok: false; index: number; eventId: string; reason: string };
 
-const NL = Buffer.from('\n');
-const COMMA = Buffer.from(',');
-const OPEN_ARRAY = Buffer.from('[');
-const CLOSE_ARRAY = Buffer.from(']');
-const EVENT_OPEN = Buffer.from('{"id":"');
-const EVENT_RECORD = Buffer.from('","record":');
-const EVENT_CLOSE = Buffer.from('}');
-const ENVELOPE_CLOSE = Buffer.from(']}');
+// text, not bytes: joined with a template's output, they are encoded once (writer.ts)
+const NL = '\n';
+const EVENT_OPEN = '{"id":"';
+const EVENT_RECORD = '","record":';
 
 export function buildBody(req: BatchInput, shaper: RecordShaper, format: ShapedFormat): BuiltBody {
   const w = new BodyWriter();
   const bracket = format === 'array' && req.records > 1;
-  if (bracket) w.bytes(OPEN_ARRAY);
+  if (bracket) w.text('[');
   if (format === 'envelope') w.text(`{"batch_id":${JSON.stringify(req.id)},"events":[`);
   let k = 0;
   for (const { msg, from, to } of req.slices) {
@@ -44,12 +40,10 @@ export function buildBody(req: BatchInput, shaper: RecordShaper, format: ShapedF
       // kumod's trailing newline (and a CR before it) is the line's, not the record's
       if (end > start && msg.body[end - 1] === 0x0a) end--;
       if (end > start && msg.body[end - 1] === 0x0d) end--;
-      if (k > 0 && format !== 'ndjson') w.bytes(COMMA);
+      if (k > 0 && format !== 'ndjson') w.text(',');
       if (format === 'envelope') {
-        w.bytes(EVENT_OPEN);
         // event ids are [0-9a-f-]: nothing to escape
-        w.text(req.eventIds[k]!);
-        w.bytes(EVENT_RECORD);
+        w.text(EVENT_OPEN + req.eventIds[k]! + EVENT_RECORD);
       }
       try {
         shaper.write(w, msg.body, start, end);
@@ -57,11 +51,11 @@ export function buildBody(req: BatchInput, shaper: RecordShaper, format: ShapedF
         if (!(err instanceof ShapeError)) throw err;
         return { ok: false, index: k, eventId: req.eventIds[k]!, reason: err.message };
       }
-      if (format === 'envelope') w.bytes(EVENT_CLOSE);
-      else if (format === 'ndjson') w.bytes(NL);
+      if (format === 'envelope') w.text('}');
+      else if (format === 'ndjson') w.text(NL);
     }
   }
-  if (bracket) w.bytes(CLOSE_ARRAY);
-  if (format === 'envelope') w.bytes(ENVELOPE_CLOSE);
+  if (bracket) w.text(']');
+  if (format === 'envelope') w.text(']}');
   return { ok: true, body: w.finish() };
 }

@@ -35,7 +35,7 @@ export class TemplateRenderError extends Error {
 }
 
 export interface CompiledTemplate {
-  /** every name the template looks up (variables, and filter and function names: harmless extras) */
+  /** every name the template looks up (variables, and function names: harmless extras) */
   readonly names: ReadonlySet<string>;
   /** Renders one record's context. Throws TemplateRenderError. */
   render(context: Record<string, unknown>): string;
@@ -97,9 +97,12 @@ export function compileBodyTemplate(source: string): CompiledTemplate {
   try {
     tpl = new nunjucks.Template(src, env, undefined, true);
     const ast = internals.parser.parse(src, [], {});
-    names = new Set(ast.findAll(internals.nodes.Symbol).map((n) => String(n.value)));
+    const filters = ast.findAll(internals.nodes.Filter);
+    // a filter's name is a Symbol too, but never a field: looking for it would scan every record to its end
+    const filterNames = new Set(filters.map((f) => f.name));
+    names = new Set(ast.findAll(internals.nodes.Symbol).filter((n) => !filterNames.has(n)).map((n) => String(n.value)));
     // nunjucks looks filters up only when it renders: a misspelt one is found here instead
-    for (const f of ast.findAll(internals.nodes.Filter)) {
+    for (const f of filters) {
       const name = String(f.name?.value);
       if (!(name in FILTERS.filters)) throw new TemplateSyntaxError(`unknown filter '${name}'`, f.lineno + 1, f.colno + 1);
     }
