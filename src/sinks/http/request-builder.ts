@@ -9,11 +9,12 @@
 // A shaped body can differ in size from the records' bytes the batcher counted: one over
 // max_batch_bytes is not sent but split (a `too-large` outcome, as a 413 would be), down to
 // single records, which go whatever their size, as an oversized raw record does. A record that
-// cannot be shaped is refused here too (see refusal()).
+// cannot be shaped is refused here too (body/refusal.ts).
 import { bodyFromSlices, type Allocate } from '../../deliver/batch-body.js';
 import { BodyPool } from '../../deliver/body-pool.js';
 import type { SinkOutcome, SinkRequest } from '../../deliver/sink.js';
 import type { BodyShaper } from '../../body/shaper.js';
+import { refusal, tooLargeShaped } from '../../body/refusal.js';
 import type { Compressor } from './compress.js';
 import { HeaderBuilder } from './headers.js';
 import type { Signer } from './signing.js';
@@ -26,23 +27,6 @@ export interface BuiltRequest {
 /** A request that is not sent: the outcome says why. */
 export interface RefusedRequest {
   refused: SinkOutcome;
-}
-
-const outcome = (o: Pick<SinkOutcome, 'verdict' | 'kind' | 'disposition' | 'failureKey'>): SinkOutcome => ({
-  ...o, explicit: false, retryAfterMs: null, signal: 'up', endpointLevel: null,
-});
-
-/**
- * A record that cannot be shaped (a template error, a line that is not JSON) is deterministic:
- * retrying cannot help until the operator fixes the template. In a batch, the request is split
- * like a 413 (nothing is final yet, nothing is charged a retry), so that every other record goes;
- * alone, the record is final: it goes to the dead letters with a disposition naming its event
- * id and the template's line, where `loghook dead requeue` sends it again once the template is
- * fixed. Retrying it instead would only log the same error until max_age.
- */
-export function refusal(records: number, eventId: string, reason: string): SinkOutcome {
-  if (records > 1) return outcome({ verdict: 'retry', kind: 'too-large', disposition: `event ${eventId} cannot be shaped (${reason}): the batch is split so that the others go`, failureKey: 'shape:split' });
-  return outcome({ verdict: 'final', kind: 'rejected', disposition: `not sent: event ${eventId} cannot be shaped: ${reason}`, failureKey: 'shape:failed' });
 }
 
 /** Step 1: the body, in a pooled buffer when it had to be built. */
@@ -87,7 +71,7 @@ export class RequestBuilder {
       const shaped = this.shaper.build(req);
       if (!shaped.ok) return { refused: refusal(req.records, shaped.eventId, shaped.reason) };
       if (shaped.body.length > this.maxBatchBytes && req.records > 1) {
-        return { refused: outcome({ verdict: 'retry', kind: 'too-large', disposition: `the shaped body is ${shaped.body.length} bytes, over max_batch_bytes ${this.maxBatchBytes}: split`, failureKey: 'shape:too-large' }) };
+        return { refused: tooLargeShaped(shaped.body.length, this.maxBatchBytes) };
       }
       body = shaped.body;
     } else body = bodyStep(req, this.acquire);
