@@ -27,7 +27,7 @@ const NL = '\n';
 const EVENT_OPEN = '{"id":"';
 const EVENT_RECORD = '","record":';
 
-export function buildBody(req: BatchInput, shaper: RecordShaper, format: ShapedFormat): BuiltBody {
+export function buildBody(req: BatchInput, shaper: RecordShaper, format: ShapedFormat, alloc?: (size: number) => Buffer): BuiltBody {
   const w = new BodyWriter();
   const bracket = format === 'array' && req.records > 1;
   if (bracket) w.text('[');
@@ -57,5 +57,5 @@ export function buildBody(req: BatchInput, shaper: RecordShaper, format: ShapedF
   }
   if (bracket) w.text(']');
   if (format === 'envelope') w.text(']}');
-  return { ok: true, body: w.finish() };
+  return { ok: true, body: w.finish(alloc) };
 }

@@ -18,7 +18,8 @@ export interface BodyShaper {
   readonly describe: string;
   /** the Content-Type rule it follows: an ndjson batch is application/x-ndjson, the others JSON */
   readonly format: BatchFormat;
-  build(req: BatchInput): BuiltBody;
+  /** `alloc`: where the body's bytes go (a pool); default fresh memory */
+  build(req: BatchInput, alloc?: (size: number) => Buffer): BuiltBody;
 }
 
 /** A template's text and how to name it: the inline key, or the file. */
@@ -72,7 +73,7 @@ export function createBodyShaper(body: BodyConfig, format: BatchFormat): BodySha
     record = RAW_RECORD;
     describe = 'raw';
   }
-  return { describe, format, build: (req) => buildBody(req, record, format) };
+  return { describe, format, build: (req, alloc) => buildBody(req, record, format, alloc) };
 }
 
 /**

@@ -59,9 +59,10 @@ export class BodyWriter {
     this.pieces.length = this.from.length = this.to.length = m;
   }
 
-  finish(): Buffer {
+  /** The body, in a buffer from `alloc` (a pool: the request builder's). */
+  finish(alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
     if (this.pending !== '') this.flush();
-    const out = Buffer.allocUnsafe(this.size);
+    const out = alloc(this.size);
     let pos = 0;
     for (let i = 0; i < this.pieces.length; i++) {
       const p = this.pieces[i]!;

@@ -68,9 +68,10 @@ export class RequestBuilder {
     const timestamp = String(Math.floor(now / 1000));
     let body: Buffer;
     if (this.shaper) {
-      const shaped = this.shaper.build(req);
+      const shaped = this.shaper.build(req, this.acquire);
       if (!shaped.ok) return { refused: refusal(req.records, shaped.eventId, shaped.reason) };
       if (shaped.body.length > this.maxBatchBytes && req.records > 1) {
+        this.pool.release(shaped.body);
         return { refused: tooLargeShaped(shaped.body.length, this.maxBatchBytes) };
       }
       body = shaped.body;
