@@ -27,7 +27,7 @@ export function tailOptions(): Option[] {
     env(new Option('--min-batch-size <n>', 'wait for this many due records before sending...').default(H.minBatchSize).argParser(opt.count('--min-batch-size')), 'MIN_BATCH_SIZE'),
     env(new Option('--max-batch-latency <duration>', '...but no longer than this').default(H.maxBatchLatencyMs, formatDuration(H.maxBatchLatencyMs)).argParser(opt.duration('--max-batch-latency')), 'MAX_BATCH_LATENCY'),
     env(new Option('--max-batch-bytes <size>', 'never send a body larger than this').default(H.maxBatchBytes, formatBytes(H.maxBatchBytes)).argParser(opt.size('--max-batch-bytes')), 'MAX_BATCH_BYTES'),
-    env(new Option('--batch-format <format>', 'body of a batch: a JSON array, or NDJSON').choices(['array', 'ndjson']).default(H.batchFormat), 'BATCH_FORMAT'),
+    env(new Option('--batch-format <format>', 'body of a batch: a JSON array, NDJSON, or an envelope with each event id').choices(['array', 'ndjson', 'envelope']).default(H.batchFormat), 'BATCH_FORMAT'),
     env(new Option('--concurrency <n>', 'requests in flight').default(H.concurrency).argParser(opt.count('--concurrency')), 'CONCURRENCY'),
     env(new Option('--timeout <duration>', 'the whole request, from its start to the last byte of the answer').default(H.timeoutMs, formatDuration(H.timeoutMs)).argParser(opt.duration('--timeout')), 'TIMEOUT'),
     new Option('--header <header>', "'Name: value' on every request (repeatable); for secrets use LOGHOOK_HEADERS or --header-file").default([]).argParser((v: string, prev: string[]) => [...prev, v]),

@@ -27,7 +27,7 @@ export interface TailFlags {
   minBatchSize: number;
   maxBatchLatency: number;
   maxBatchBytes: number;
-  batchFormat: 'array' | 'ndjson';
+  batchFormat: 'array' | 'ndjson' | 'envelope';
   concurrency: number;
   timeout: number;
   header: string[];

@@ -5,6 +5,7 @@ import * as hf from './hook-fields.js';
 import { HOOK_DEFAULTS } from './defaults.js';
 import type { AmqpHookConfig, BodyConfig, HookBase, HookConfig, HookKind, HttpHookConfig, NatsHookConfig, TlsConfig } from './schema.js';
 import type { KeyPath } from './problems.js';
+import { bodyProblems } from '../body/shaper.js';
 
 export interface SchemaContext {
   /** relative paths in the file are relative to its directory */
@@ -172,6 +173,8 @@ export function hookRules(kind: HookKind, has: (key: string) => boolean, p: Pars
   if (body === 'template' && !has('template') && !has('template_file')) at('body', 'body = "template" needs template or template_file');
   exclusive(['template', 'template_file'], 'source of the template');
   for (const k of ['template', 'template_file']) only(k, body === 'template', 'with body = "template"');
+  // a template that does not compile, fields that contradict each other: found before tail starts
+  if (body === 'template' || body === 'fields') for (const b of bodyProblems(p)) at(b.key, b.message);
   if (typeof p.min_batch_size === 'number' && p.min_batch_size > ((p.batch_size as number | undefined) ?? HOOK_DEFAULTS.batchSize)) {
     at('min_batch_size', `min_batch_size (${p.min_batch_size}) is more than batch_size (${(p.batch_size as number | undefined) ?? HOOK_DEFAULTS.batchSize})`);
   }

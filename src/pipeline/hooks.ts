@@ -19,6 +19,8 @@ import { NatsSink } from '../sinks/nats/sink.js';
 import type { KeyOf } from '../sinks/broker-fields.js';
 import type { BrokerTlsOptions } from '../sinks/tls-files.js';
 import { compileTemplate } from '../hook/template.js';
+import { createBodyShaper, type BodyShaper } from '../body/shaper.js';
+import { UsageError } from '../util/errors.js';
 import { redactUrl, type Logger } from '../telemetry/logger.js';
 import type { Clock } from '../util/clock.js';
 import type { SelectedHook } from './hook-select.js';
@@ -148,18 +150,20 @@ function httpHook(h: HttpHookConfig, deps: HookDeps): HookRuntime {
   const shared = h.maxConnectionRatePerSecond === undefined ? new SharedConnections() : undefined;
   // and one pool of request bodies: the hook's requests in flight are bounded by its concurrency
   const bodies = new BodyPool(h.concurrency * 2);
+  // compiled once per hook (a template, its fields), shared by the sinks of all its endpoints
+  const shaper = shaperOf(h);
   const rt: HookRuntime = {
     name: h.name,
     describe: h.name === 'default' ? redactUrl(h.url) : `${h.name} (${h.routes ? `routes ${h.routes}` : redactUrl(h.url)})`,
     select: { ...chunk },
     delivery: deliveryOf(h),
     sinkFor: (endpoint) => {
-      if (!endpoint.startsWith('route:')) return httpSink(h, endpoint !== '' ? endpoint : h.routes && h.defaultUrl ? h.defaultUrl : h.url, [], deps, shared, bodies);
+      if (!endpoint.startsWith('route:')) return httpSink(h, endpoint !== '' ? endpoint : h.routes && h.defaultUrl ? h.defaultUrl : h.url, [], deps, shaper, shared, bodies);
       const key = endpoint.slice('route:'.length);
       const to = compiled!.reroute(key);
       if (to === null || 'unrouted' in to) return parked(`route:${key}`, `the routes file has no route '${key}' any more (and no default_url): its records stay queued until it is back, they expire, or loghook dead purge`);
       const headers = Object.entries(to.headers ?? {}).map(([name, value]) => ({ name, value }));
-      return httpSink(h, to.endpoint, headers, deps, shared, bodies);
+      return httpSink(h, to.endpoint, headers, deps, shaper, shared, bodies);
     },
   };
   let compiled: Hook | null = null;
@@ -194,7 +198,17 @@ function httpHook(h: HttpHookConfig, deps: HookDeps): HookRuntime {
 /** Standard Webhooks' header and value: a signing config with them signs the Standard Webhooks way. */
 const STANDARD_SIGNATURE = { header: 'webhook-signature', format: 'v1,<base64>' };
 
-function httpSink(h: HttpHookConfig, url: string, routeHeaders: HeaderItem[], deps: HookDeps, shared: SharedConnections | undefined, bodies: BodyPool): Sink {
+/** The hook's body shaper (src/body/), or null for raw records. Throws UsageError naming the hook. */
+function shaperOf(h: HttpHookConfig): BodyShaper | null {
+  try {
+    return createBodyShaper(h.body, h.batchFormat);
+  } catch (err) {
+    if (err instanceof UsageError) throw new UsageError(`hook '${h.name}': ${err.message}`);
+    throw err;
+  }
+}
+
+function httpSink(h: HttpHookConfig, url: string, routeHeaders: HeaderItem[], deps: HookDeps, shaper: BodyShaper | null, shared: SharedConnections | undefined, bodies: BodyPool): Sink {
   const policy = { ...(h.retryOn.length ? { retryOn: h.retryOn } : {}), ...(h.finalOn.length ? { finalOn: h.finalOn } : {}) };
   const t = h.tls;
   const s = h.signing;
@@ -209,6 +223,8 @@ function httpSink(h: HttpHookConfig, url: string, routeHeaders: HeaderItem[], de
     policy,
     method: h.method,
     compression: h.compression,
+    shaper,
+    maxBatchBytes: h.maxBatchBytes,
     logger: deps.logger,
     clock: deps.clock,
     ...(shared ? { shared } : {}),

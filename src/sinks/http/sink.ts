@@ -17,6 +17,7 @@ import { tlsConnectOptions, type TlsOptions } from './tls.js';
 import { describeProxy, proxySetting } from './proxy.js';
 import { RequestBuilder, type BuiltRequest } from './request-builder.js';
 import type { BodyPool } from '../../deliver/body-pool.js';
+import type { BodyShaper } from '../../body/shaper.js';
 
 export interface HttpSinkOptions extends TlsOptions, SigningOptions, AuthOptions, RateLimits {
   url: string;
@@ -37,6 +38,10 @@ export interface HttpSinkOptions extends TlsOptions, SigningOptions, AuthOptions
   maxConnectionRate?: number;
   /** a keep-alive connection is replaced after this many requests (config `max_deliveries_per_connection`) */
   maxDeliveriesPerConnection?: number;
+  /** body shaping (config `body`, `batch_format = "envelope"`: src/body/); default the raw records */
+  shaper?: BodyShaper | null;
+  /** with a shaper, a shaped body of several records over this is split before it is sent (config `max_batch_bytes`) */
+  maxBatchBytes?: number;
   logger: Logger;
   clock?: Clock;
   /** the hook's connections by origin, shared by its endpoints (without max_connection_rate) */
@@ -72,6 +77,7 @@ export class HttpSink implements Sink {
   /** the disposition of the latest of them */
   lastTlsFailure: string | null = null;
   private warnedTruncated = false;
+  private readonly warnedShape = new Set<string>();
 
   constructor(private readonly o: HttpSinkOptions) {
     const url = parseEndpoint(o.url);
@@ -101,7 +107,7 @@ export class HttpSink implements Sink {
       ...(o.shared ? { shared: o.shared } : {}),
     });
     const headers = new HeaderBuilder({ version: o.version, extra: o.headers ?? [], url: o.url, auth: o, ...(compressor ? { contentEncoding: compressor.encoding } : {}) });
-    this.builder = new RequestBuilder(headers, signer, compressor, o.bodyPool ?? o.connections);
+    this.builder = new RequestBuilder(headers, signer, compressor, o.bodyPool ?? o.connections, o.shaper ?? null, o.maxBatchBytes);
 
     if (this.tlsInsecure) {
       o.logger.warn('TLS certificate verification is OFF (tls_insecure_skip_verify = true): anyone on the network path can read and change these requests. Set ca_file to the receiver\'s CA instead', { url: this.endpoint });
@@ -115,7 +121,9 @@ export class HttpSink implements Sink {
     let built: BuiltRequest | null = null;
     let outcome: HttpOutcome;
     try {
-      built = await this.builder.build(req, now);
+      const b = await this.builder.build(req, now);
+      if ('refused' in b) return this.refused(b.refused, req);
+      built = b;
       if (built.headers['loghook-event-ids-truncated'] && !this.warnedTruncated) {
         this.warnedTruncated = true;
         this.o.logger.warn('a batch\'s event ids do not fit the Loghook-Event-Ids header; the list is cut and Loghook-Event-Ids-Truncated says how many are left out (lower the batch size)', {
@@ -135,6 +143,16 @@ export class HttpSink implements Sink {
       this.lastTlsFailure = result.disposition;
     }
     return result;
+  }
+
+  /** A request the builder would not send (shaping: request-builder.ts refusal()). */
+  private refused(outcome: SinkOutcome, req: SinkRequest): SinkOutcome {
+    if (!this.warnedShape.has(outcome.failureKey)) {
+      this.warnedShape.add(outcome.failureKey);
+      // the dispatcher's own line for a split speaks of the receiver: say what really happened
+      this.o.logger.warn(outcome.disposition ?? outcome.failureKey, { url: this.endpoint, records: req.records });
+    }
+    return outcome;
   }
 
   close(): Promise<void> {
