@@ -8,6 +8,7 @@ import { statusCommand } from './status.js';
 import { deadCommand } from './dead.js';
 import { checkCommand } from './check.js';
 import { receiveCommand } from './receive.js';
+import { stateCommand } from './state.js';
 import type { CommandContext } from './context.js';
 import { ExitCode, LoghookError, errnoCode } from '../util/errors.js';
 import { systemClock } from '../util/clock.js';
@@ -55,7 +56,9 @@ program.addCommand(statusCommand(ctx));
 program.addCommand(deadCommand(ctx));
 program.addCommand(checkCommand(ctx));
 program.addCommand(receiveCommand(ctx));
+program.addCommand(stateCommand(ctx));
 for (const c of program.commands.find((c) => c.name() === 'dead')!.commands) c.exitOverride();
+for (const c of program.commands.find((c) => c.name() === 'state')!.commands) c.exitOverride();
 for (const c of program.commands) c.exitOverride();
 
 async function main(): Promise<number> {

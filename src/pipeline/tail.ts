@@ -12,6 +12,8 @@ import { HookSet } from './hook-select.js';
 import type { HookRuntime } from './hooks.js';
 import { Gate } from './gate.js';
 import { Reporter, type ReportedHook } from './reporter.js';
+import { foreignQueueNotes } from './foreign-queue.js';
+import { readRuntime } from './runtime-file.js';
 import type { Logger } from '../telemetry/logger.js';
 import { capYoungGeneration } from '../telemetry/heap.js';
 import { makePrivate } from '../config/state-dir.js';
@@ -93,6 +95,8 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       queueOwner.set(q.id, { hook: h, endpoint: q.endpoint });
       if (q.records > 0) h.dispatch.ensure(q.id, q.endpoint);
     }
+    // Before the reporter writes this run's runtime.json over the last run's.
+    for (const n of foreignQueueNotes(spool, targets, o.hooks, readRuntime(o.stateDir))) log.warn(n.msg, n.fields);
     const fanOut = new FanOut(
       hookSet,
       (hook, endpoint) => {

@@ -9,6 +9,14 @@ export function isDamagedCode(code: string): boolean {
   return code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB';
 }
 
+/** The damaged-state error in `err` (itself or a cause), or null. */
+export function damageOf(err: unknown): DamagedStateError | null {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof DamagedStateError) return e;
+  }
+  return null;
+}
+
 /** The error (or one of its causes) says the state dir is damaged. */
 export function isDamaged(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
@@ -36,7 +44,7 @@ export function damagedState(file: string, what: string, cause?: unknown): Damag
       `See what is wrong: loghook state check --state-dir ${dir}. To start over, move the state dir aside ` +
       `(mv ${dir} ${dir}.damaged) and run tail with --start-at TIME, a time before the damage: records logged from TIME on ` +
       'are sent again, records queued before TIME and not yet delivered are lost (README: "Damaged state")',
-    cause === undefined ? undefined : { cause },
+    { cause, detail: `${file}: ${what}` },
   );
 }
 

@@ -97,9 +97,12 @@ export class IncompatibleStateError extends LoghookError {
  * the message names the file and the way out (`loghook state check`, the README's salvage).
  */
 export class DamagedStateError extends LoghookError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** the file and what is wrong with it, without the advice (for `loghook state check`) */
+  readonly detail: string;
+  constructor(message: string, options?: { cause?: unknown; detail?: string }) {
     super('LOGHOOK_STATE_DAMAGED', message, options);
     this.name = 'DamagedStateError';
+    this.detail = options?.detail ?? message;
   }
 }
 
