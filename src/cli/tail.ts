@@ -64,7 +64,8 @@ hooks come from the file; the options that are not about a hook (--state-dir, --
 
 Exit codes of --once: 0 everything read was delivered; 10 records remain queued for a retry;
 11 records went to the dead letters (loghook dead list). Errors: 2 usage or configuration,
-3 state dir locked, 4 state dir from a newer loghook, 5 unreadable input, 1 other.`,
+3 state dir locked, 4 state dir from a newer loghook, 5 unreadable input, 6 state dir damaged
+(loghook state check; README "Damaged state"), 1 other.`,
   );
   return cmd.action(async (dirs: string[], f: TailFlags) => {
     // validated before any state is touched: a bad file or flag changes nothing
