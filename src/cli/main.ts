@@ -10,6 +10,7 @@ import { checkCommand } from './check.js';
 import { receiveCommand } from './receive.js';
 import { sendTestCommand } from './send-test.js';
 import { replayCommand } from './replay.js';
+import { stateCommand } from './state.js';
 import type { CommandContext } from './context.js';
 import { ExitCode, LoghookError, errnoCode } from '../util/errors.js';
 import { systemClock } from '../util/clock.js';
@@ -60,7 +61,9 @@ program.addCommand(deadCommand(ctx));
 program.addCommand(checkCommand(ctx));
 program.addCommand(receiveCommand(ctx));
 program.addCommand(sendTestCommand(ctx));
+program.addCommand(stateCommand(ctx));
 for (const c of program.commands.find((c) => c.name() === 'dead')!.commands) c.exitOverride();
+for (const c of program.commands.find((c) => c.name() === 'state')!.commands) c.exitOverride();
 for (const c of program.commands) c.exitOverride();
 
 async function main(): Promise<number> {

@@ -71,7 +71,7 @@ Exit codes of --once: 0 everything read was delivered; 10 records remain queued 
 run (refused, DNS, timeout); 13 a receiver's setup is wrong (certificate, redirect, 401/403/404);
 14 interrupted by SIGINT/SIGTERM; 5 unreadable input. When several apply the first of
 5, 14, 13, 12, 11, 10 wins. Errors: 2 usage or configuration, 3 state dir locked, 4 state dir
-from a newer loghook, 1 other.`,
+from a newer loghook, 6 state dir damaged (loghook state check; README "Damaged state"), 1 other.`,
   );
   return cmd.action(async (dirs: string[], f: TailFlags) => {
     // validated before any state is touched: a bad file or flag changes nothing

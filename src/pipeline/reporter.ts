@@ -51,9 +51,19 @@ export class Reporter {
     this.lastSummaryAt = this.startedAt;
   }
 
-  start(): void {
+  /** `failed` hears of a tick that could not read the queue (a damaged queue.db): the run ends. */
+  start(failed: (err: unknown) => void = (err) => { throw err; }): void {
     this.tick();
-    this.timer = setInterval(() => this.tick(), Math.min(RUNTIME_EVERY_MS, this.p.intervalMs));
+    const tick = () => {
+      try {
+        this.tick();
+      } catch (err) {
+        if (this.timer) clearInterval(this.timer);
+        this.timer = null;
+        failed(err);
+      }
+    };
+    this.timer = setInterval(tick, Math.min(RUNTIME_EVERY_MS, this.p.intervalMs));
     this.timer.unref();
   }
 

@@ -2,15 +2,12 @@
 // while a tail holds the state dir.
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Spool } from '../spool/spool.js';
 import { listSegments } from '../source/discovery.js';
 import { StreamProgress } from '../source/progress.js';
 import { readRuntime, type HookRuntimeInfo, type RuntimeInfo } from './runtime-file.js';
 import type { UnreadableInput } from '../source/unreadable.js';
 import type { EndpointState, QueueInfo, QueueStatus } from '../spool/types.js';
-import { QUEUE_FILE } from '../spool/schema.js';
-import { InputError } from '../util/errors.js';
 import { redactUrl } from '../telemetry/logger.js';
 import { emptyLogDirs } from './empty-dirs.js';
 
@@ -68,7 +65,7 @@ export interface Status {
 }
 
 export async function readStatus(stateDir: string, now: number): Promise<Status> {
-  if (!existsSync(join(stateDir, QUEUE_FILE))) throw new InputError(`${stateDir}: no loghook state here (no ${QUEUE_FILE}); give --state-dir`);
+  // No queue.db: Spool.open says whether none was made yet (input error) or it went missing (damaged state).
   const spool = Spool.open({ stateDir, readOnly: true });
   try {
     const queue = spool.status(now);

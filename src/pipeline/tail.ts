@@ -14,6 +14,8 @@ import { Gate } from './gate.js';
 import { Reporter, type ReportedHook } from './reporter.js';
 import { runExit, type HookSummary } from './run-exit.js';
 import { emptyDirWarning, emptyLogDirs } from './empty-dirs.js';
+import { foreignQueueNotes } from './foreign-queue.js';
+import { readRuntime } from './runtime-file.js';
 import type { Logger } from '../telemetry/logger.js';
 import { capYoungGeneration } from '../telemetry/heap.js';
 import { makePrivate } from '../config/state-dir.js';
@@ -115,6 +117,8 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       queueOwner.set(q.id, { hook: h, endpoint: q.endpoint });
       if (q.records > 0) h.dispatch.ensure(q.id, q.endpoint);
     }
+    // Before the reporter writes this run's runtime.json over the last run's.
+    for (const n of foreignQueueNotes(spool, targets, o.hooks, readRuntime(o.stateDir))) log.warn(n.msg, n.fields);
     const fanOut = new FanOut(
       hookSet,
       (hook, endpoint) => {
@@ -210,27 +214,27 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     const stop = () => tailer.stop();
     o.signal.addEventListener('abort', stop, { once: true });
     // A failing queue stops the run instead of leaving the reader running blind; a full disk
-    // does not (the outcomes wait in memory and are written once there is room).
+    // does not (the outcomes wait in memory and are written once there is room). It ends the
+    // --once drain too: a dispatcher whose queue failed never goes idle (issue 10 §3: a damaged
+    // queue.db left `tail --once` waiting forever, holding the lock).
     let failure: unknown = null;
+    const failed = new AbortController();
+    const fail = (err: unknown) => {
+      failure ??= err;
+      tailer.stop();
+      failed.abort();
+    };
     // Retries become rows with due times only when written: wake the dispatchers to see them.
     flushTimer = setInterval(() => {
       try {
         spool.flush();
       } catch (err) {
-        if (!isDiskFull(err)) {
-          failure ??= err;
-          tailer.stop();
-        }
+        if (!isDiskFull(err)) fail(err);
       }
       for (const h of hooks) h.dispatch.wake();
     }, OUTCOME_FLUSH_MS);
-    for (const h of hooks) {
-      h.dispatch.start((err) => {
-        failure ??= err;
-        tailer.stop();
-      });
-    }
-    reporter.start();
+    for (const h of hooks) h.dispatch.start(fail);
+    reporter.start(fail);
     const progress = o.progress ? await startProgress(o.progress, { targets, pattern: o.pattern, checkpoints, tailer, hooks, fanOut, clock: o.clock }) : null;
     try {
       await tailer.run();
@@ -238,7 +242,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       committer.commit();
       if (o.once && !o.signal.aborted && !failure) {
         for (const h of hooks) h.dispatch.flush();
-        await drained(hooks.map((h) => h.dispatch), onChange, o.signal);
+        await drained(hooks.map((h) => h.dispatch), onChange, AbortSignal.any([o.signal, failed.signal]));
         // what a full disk held could not be queued: it is read again by the next run
         if (committer.diskFull()) failure = new LoghookError('LOGHOOK_STATE', `the state disk of ${o.stateDir} is full: records read but not queued will be read again by the next run; free space on it`);
       }
@@ -253,7 +257,11 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       } catch (err) {
         failure ??= err;
       }
-      reporter.stop();
+      try {
+        reporter.stop();
+      } catch (err) {
+        failure ??= err;
+      }
       progress?.stop();
     }
     if (failure) throw failure;

@@ -6,6 +6,7 @@ import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, 
 import { dirname, join } from 'node:path';
 import { errnoCode, LoghookError } from '../util/errors.js';
 import { stateError } from './sqlite.js';
+import { damagedState } from './damage.js';
 
 export const BODIES_DIR = 'bodies';
 const NAME = /^([1-9][0-9]{0,15})\.dat$/;
@@ -197,9 +198,5 @@ function syncDir(dir: string): void {
 }
 
 function damaged(file: string, what: string): LoghookError {
-  return new LoghookError(
-    'LOGHOOK_STATE',
-    `${file}: ${what}, but queued messages have their bytes there (it was changed outside loghook): ` +
-      'move the state dir aside (its queued messages are lost) or restore it from a backup',
-  );
+  return damagedState(file, `${what}, but queued messages have their bytes there (it was changed outside loghook)`);
 }

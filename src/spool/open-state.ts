@@ -4,6 +4,7 @@
 import { makePrivate, makeStateDir } from '../config/state-dir.js';
 import { StateLock } from './lock.js';
 import { openQueueDb, type QueueDb } from './schema.js';
+import { signsOfUse } from './used-dir.js';
 
 export interface OpenState extends QueueDb {
   /** null for a reader */
@@ -14,10 +15,12 @@ export function openState(stateDir: string, readOnly: boolean): OpenState {
   if (readOnly) return { ...openQueueDb(stateDir, { readOnly: true, create: false }), lock: null };
   makeStateDir(stateDir);
   makePrivate(stateDir); // the caller may ask makePrivate again to warn when this failed
+  // Before the lock, which makes lock.db: was this dir in use before this process came?
+  const usedBefore = signsOfUse(stateDir);
   // The lock first: only its holder may create or migrate queue.db (or touch the body files).
   const lock = StateLock.acquire(stateDir);
   try {
-    return { ...openQueueDb(stateDir, { readOnly: false, create: true }), lock };
+    return { ...openQueueDb(stateDir, { readOnly: false, create: true, usedBefore }), lock };
   } catch (err) {
     lock.release();
     throw err;

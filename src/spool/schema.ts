@@ -1,8 +1,10 @@
 // queue.db: its tables, its format version and the settings every connection uses.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { IncompatibleStateError, InputError } from '../util/errors.js';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { errnoCode, IncompatibleStateError, InputError } from '../util/errors.js';
+import { damagedState } from './damage.js';
 import { openSqlite, stateError, type Db } from './sqlite.js';
+import { signsOfUse } from './used-dir.js';
 
 /**
  * PRAGMA user_version of queue.db; bump it (and add a migration) whenever the tables change.
@@ -150,6 +152,8 @@ export interface OpenQueueOptions {
    * Others (readers, the dead-letter tools) use an older file as it is.
    */
   create: boolean;
+  /** signs that the dir was in use, read before this process took the lock (used-dir.ts) */
+  usedBefore?: string[];
 }
 
 export interface QueueDb {
@@ -159,8 +163,15 @@ export interface QueueDb {
 /** Opens (and if allowed creates or migrates) queue.db, refusing a file written by a newer loghook. */
 export function openQueueDb(stateDir: string, opts: OpenQueueOptions): QueueDb {
   const file = join(stateDir, QUEUE_FILE);
-  if (!opts.create && !existsSync(file)) throw noQueue(stateDir);
-  const db = openSqlite(file, { readOnly: opts.readOnly, mustExist: !opts.create, busyTimeoutMs: BUSY_TIMEOUT_MS });
+  const size = sizeOf(file);
+  if (size === null || size === 0) {
+    // Gone or emptied with its checkpoints: a fresh queue would send every segment again.
+    const signs = opts.usedBefore ?? signsOfUse(stateDir);
+    if (signs.length > 0) throw missingQueue(file, size === null ? 'it is missing' : 'it is empty (0 bytes)', signs);
+    if (!opts.create) throw noQueue(stateDir);
+    createWhole(file);
+  }
+  const db = openSqlite(file, { readOnly: opts.readOnly, mustExist: true, busyTimeoutMs: BUSY_TIMEOUT_MS });
   try {
     // Read the version before touching anything: a newer file must not be modified at all.
     const version = db.pragma('user_version', { simple: true }) as number;
@@ -171,6 +182,10 @@ export function openQueueDb(stateDir: string, opts: OpenQueueOptions): QueueDb {
       );
     }
     if (version === 0) {
+      // No loghook tables yet: an older loghook killed while making the file, or a file made
+      // outside loghook. Fine in a new dir; in a used one the queue and checkpoints are gone.
+      const signs = opts.usedBefore ?? signsOfUse(stateDir);
+      if (signs.length > 0) throw missingQueue(file, "it holds none of loghook's tables", signs);
       if (!opts.create) throw noQueue(stateDir);
       create(db);
     } else if (version < SPOOL_FORMAT) {
@@ -198,6 +213,55 @@ export function openQueueDb(stateDir: string, opts: OpenQueueOptions): QueueDb {
   }
 }
 
+/**
+ * Makes queue.db whole or not at all: built as queue.db.new, synced, then renamed in place, so
+ * an empty or half-made queue.db is never loghook's own doing (a crash mid-way leaves only the
+ * .new file, made again next time).
+ */
+function createWhole(file: string): void {
+  const tmp = `${file}.new`;
+  try {
+    for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
+    const db = openSqlite(tmp, { busyTimeoutMs: BUSY_TIMEOUT_MS });
+    try {
+      create(db);
+    } finally {
+      db.close(); // the last connection's close moves the WAL into the file and removes it
+    }
+    syncFile(tmp);
+    renameSync(tmp, file);
+    syncFile(dirname(file));
+  } catch (err) {
+    throw stateError(file, err);
+  }
+}
+
+function syncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function sizeOf(file: string): number | null {
+  try {
+    return statSync(file).size;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return null;
+    throw stateError(file, err);
+  }
+}
+
+function missingQueue(file: string, what: string, signs: string[]) {
+  return damagedState(
+    file,
+    `${what}, but the state dir was in use (it holds ${signs.join(', ')}): its checkpoints and queued records went with it, ` +
+      'and a fresh queue would send every segment again',
+  );
+}
+
 function create(db: Db): void {
   // page_size only takes effect before the first table exists, and a WAL database cannot change it.
   // 64 KiB suited format 1's inline 100 KB bodies; with bodies in files a row is ~1 KB, and every
@@ -222,6 +286,6 @@ function migrate(db: Db, sql: string, to: number): void {
 
 function noQueue(stateDir: string): InputError {
   return new InputError(
-    `state dir ${stateDir} holds no ${QUEUE_FILE}: no loghook has queued anything with this --state-dir yet`,
+    `state dir ${stateDir} holds no ${QUEUE_FILE}: no loghook has queued anything with this --state-dir yet (give the --state-dir of the tail)`,
   );
 }

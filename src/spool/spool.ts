@@ -20,6 +20,7 @@ import { MessageTable } from './message-table.js';
 import { Outcomes } from './outcomes.js';
 import { closeState, openState, type OpenState } from './open-state.js';
 import { QUEUE_FILE } from './schema.js';
+import { queuedByStream, type StreamQueueCount } from './queued-by-stream.js';
 import { stateError, type Db } from './sqlite.js';
 import { StatsDelta, StatsTable, type Stats } from './stats.js';
 import type { ChunkInput, CheckpointDetail, DeadLetter, DeadSelector } from './types.js';
@@ -260,6 +261,11 @@ export class Spool {
         };
       })(),
     );
+  }
+
+  /** Queued records per log stream and queue (a scan of every row: for start-up checks only). */
+  queuedByStream(): StreamQueueCount[] {
+    return this.guard(() => queuedByStream(this.db));
   }
 
   checkpointsDetail(): CheckpointDetail[] {

@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import { errnoCode, errorMessage, LoghookError } from '../util/errors.js';
+import { damagedState, isDamagedCode, sqliteDamage } from './damage.js';
 
 export type Db = Database.Database;
 export type Statement = Database.Statement;
@@ -55,10 +56,6 @@ export function isSqliteError(err: unknown, codePrefix?: string): err is Error &
   return err instanceof Database.SqliteError && (codePrefix === undefined || err.code.startsWith(codePrefix));
 }
 
-/**
- * An error from SQLite or from the file system under it becomes LOGHOOK_STATE naming the file and
- * what to do; anything else (a typed error, a bug) is returned unchanged, stack and all.
- */
 /** The error (or one of its causes) says the file system is full. */
 export function isDiskFull(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
@@ -68,18 +65,21 @@ export function isDiskFull(err: unknown): boolean {
   return false;
 }
 
+/**
+ * An error from SQLite or from the file system under it becomes LOGHOOK_STATE naming the file and
+ * what to do (DamagedStateError when SQLite finds the file damaged); anything else (a typed
+ * error, a bug) is returned unchanged, stack and all.
+ */
 export function stateError(file: string, err: unknown): unknown {
   const code = isSqliteError(err) ? err.code : errnoCode(err);
   if (code === undefined || err instanceof LoghookError) return err;
+  if (isDamagedCode(code)) return damagedState(file, sqliteDamage(err), err);
   return new LoghookError('LOGHOOK_STATE', `${file}: ${advice(code, errorMessage(err))}`, { cause: err });
 }
 
 function advice(code: string, detail: string): string {
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
     return `the disk is full (${detail}): free space on that file system; the last batch was not queued and will be read again`;
-  }
-  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
-    return `the file is damaged or is not a loghook queue (${detail}): move it aside (its queued messages and checkpoints are lost) or restore it from a backup`;
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return `another process kept the queue locked too long (${detail}), e.g. a large "loghook dead requeue": try again`;

@@ -34,6 +34,7 @@ export type LoghookErrorCode =
   | 'LOGHOOK_STATE_LOCKED'
   | 'LOGHOOK_STATE_INCOMPATIBLE'
   | 'LOGHOOK_STATE'
+  | 'LOGHOOK_STATE_DAMAGED'
   | 'LOGHOOK_INTERNAL';
 
 const exitFor: Record<LoghookErrorCode, ExitCodeValue> = {
@@ -42,6 +43,7 @@ const exitFor: Record<LoghookErrorCode, ExitCodeValue> = {
   LOGHOOK_STATE_LOCKED: ExitCode.locked,
   LOGHOOK_STATE_INCOMPATIBLE: ExitCode.incompatibleState,
   LOGHOOK_STATE: ExitCode.failure,
+  LOGHOOK_STATE_DAMAGED: ExitCode.damagedState,
   LOGHOOK_INTERNAL: ExitCode.failure,
 };
 
@@ -86,6 +88,21 @@ export class IncompatibleStateError extends LoghookError {
   constructor(message: string) {
     super('LOGHOOK_STATE_INCOMPATIBLE', message);
     this.name = 'IncompatibleStateError';
+  }
+}
+
+/**
+ * The state dir is damaged: queue.db is corrupt, not a database, empty or missing in a dir that
+ * was in use, or a body file a queued row points at is missing or short. Retrying cannot help;
+ * the message names the file and the way out (`loghook state check`, the README's salvage).
+ */
+export class DamagedStateError extends LoghookError {
+  /** the file and what is wrong with it, without the advice (for `loghook state check`) */
+  readonly detail: string;
+  constructor(message: string, options?: { cause?: unknown; detail?: string }) {
+    super('LOGHOOK_STATE_DAMAGED', message, options);
+    this.name = 'DamagedStateError';
+    this.detail = options?.detail ?? message;
   }
 }
 

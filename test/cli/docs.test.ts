@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cli.js';
 import { FILE_KEYS } from '../../src/config/validate.js';
 import { HOOK_KEYS } from '../../src/config/hook-schema.js';
+import { ExitCode } from '../../src/util/errors.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
@@ -19,7 +20,7 @@ async function optionsOf(args: string[]): Promise<string[]> {
   return [...new Set([...r.stdout.toString().matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]!))].filter((o) => o !== '--help');
 }
 
-for (const cmd of [['tail'], ['replay'], ['check'], ['cat'], ['status'], ['dead', 'list'], ['dead', 'requeue'], ['dead', 'purge'], ['receive'], ['send-test']]) {
+for (const cmd of [['tail'], ['replay'], ['check'], ['cat'], ['status'], ['dead', 'list'], ['dead', 'requeue'], ['dead', 'purge'], ['receive'], ['send-test'], ['state', 'check']]) {
   test(`every option of loghook ${cmd.join(' ')} --help is in the README and the man page`, async () => {
     const opts = await optionsOf(cmd);
     assert.ok(opts.length > 0);
@@ -33,10 +34,18 @@ for (const cmd of [['tail'], ['replay'], ['check'], ['cat'], ['status'], ['dead'
 test('every command is in the README and the man page', async () => {
   const r = await runCli(['--help']);
   const cmds = [...r.stdout.toString().matchAll(/^\s{2}([a-z-]+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
-  assert.deepEqual(cmds, ['tail', 'replay', 'cat', 'status', 'dead', 'check', 'receive', 'send-test']);
+  assert.deepEqual(cmds, ['tail', 'replay', 'cat', 'status', 'dead', 'check', 'receive', 'send-test', 'state']);
   for (const c of cmds) {
     assert.ok(readme.includes(`loghook ${c}`), c);
     assert.ok(man.includes(`.B ${c}`) || man.includes(`.B loghook ${c}`), c);
+  }
+});
+
+test('every exit code of ExitCode is in the README table and the man page', () => {
+  for (const [name, code] of Object.entries(ExitCode)) {
+    if (code >= 10 || code === 0) continue; // tail --once codes and success: their own tables
+    assert.match(readme, new RegExp(`^\\| ${code} \\|`, 'm'), `README lacks exit code ${code} (${name})`);
+    assert.match(man, new RegExp(`^\\.B ${code}$`, 'm'), `man page lacks exit code ${code} (${name})`);
   }
 });
 

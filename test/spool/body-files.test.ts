@@ -172,7 +172,7 @@ test('opening removes body files no row lives in, but a read-only open touches n
   spool.close();
 });
 
-test('a body file missing under queued rows is a LOGHOOK_STATE error naming it', () => {
+test('a body file missing under queued rows is damaged state naming it', () => {
   const stateDir = tempStateDir();
   let spool = Spool.open({ stateDir });
   spool.commit([chunk(1)]);
@@ -182,7 +182,7 @@ test('a body file missing under queued rows is a LOGHOOK_STATE error naming it',
   assert.throws(
     () => spool.takeDue(10, Date.now()),
     (err: unknown) =>
-      err instanceof LoghookError && err.code === 'LOGHOOK_STATE' && err.message.startsWith(`${bodyFilePath(stateDir, 1)}: it is missing`),
+      err instanceof LoghookError && err.code === 'LOGHOOK_STATE_DAMAGED' && err.message.startsWith(`${bodyFilePath(stateDir, 1)}: it is missing`),
   );
   spool.close();
 });

@@ -49,7 +49,7 @@ test('a queue.db written by a newer format is refused with IncompatibleStateErro
   assert.throws(() => Spool.open({ stateDir }), IncompatibleStateError);
 });
 
-test('a queue.db that is not a SQLite file gives LOGHOOK_STATE naming the file and what to do', () => {
+test('a queue.db that is not a SQLite file is damaged state naming the file and what to do', () => {
   const stateDir = tempStateDir();
   mkdirSync(stateDir);
   const file = join(stateDir, 'queue.db');
@@ -58,8 +58,9 @@ test('a queue.db that is not a SQLite file gives LOGHOOK_STATE naming the file a
     () => Spool.open({ stateDir }),
     (err: unknown) => {
       assert.ok(err instanceof LoghookError);
-      assert.equal(err.code, 'LOGHOOK_STATE');
-      assert.match(err.message, new RegExp(`^${file}: the file is damaged or is not a loghook queue .*: move it aside`));
+      assert.equal(err.code, 'LOGHOOK_STATE_DAMAGED');
+      assert.equal(err.exitCode, 6);
+      assert.match(err.message, new RegExp(`^${file}: SQLite says the file is damaged or is not a loghook queue .*loghook state check --state-dir ${stateDir}.*--start-at TIME`));
       return true;
     },
   );
