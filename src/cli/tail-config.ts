@@ -24,6 +24,9 @@ export function tailOptionsOf(config: Config, file: string | null, deps: HookDep
     summaryIntervalMs: config.summaryIntervalMs,
     ...(config.source.pattern !== undefined ? { pattern: globToRegExp(config.source.pattern) } : {}),
     ...(config.source.pollMs !== undefined ? { pollMs: config.source.pollMs } : {}),
+    ...(config.metrics.listen
+      ? { metrics: { listen: config.metrics.listen, setting: file ? `[metrics] listen of ${file} (or --metrics-listen)` : '--metrics-listen', readyMaxDownMs: config.metrics.readyMaxDownMs } }
+      : {}),
   };
 }
 
@@ -32,7 +35,6 @@ export function notRunnableYet(config: Config, file: string | null): string | nu
   const from = file ?? 'the command line';
   const top = [
     [config.startAt.kind !== 'oldest', 'start_at'],
-    [config.metrics.listen !== undefined, '[metrics] listen'],
   ] as const;
   const topKeys = top.filter(([set]) => set).map(([, k]) => k);
   if (topKeys.length) return `${from}: ${topKeys.join(', ')} ${topKeys.length > 1 ? 'are' : 'is'} validated but not implemented yet by tail; leave ${topKeys.length > 1 ? 'them' : 'it'} out for now`;

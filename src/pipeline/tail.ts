@@ -14,9 +14,10 @@ import { Gate } from './gate.js';
 import { Reporter, type ReportedHook } from './reporter.js';
 import type { Logger } from '../telemetry/logger.js';
 import { capYoungGeneration } from '../telemetry/heap.js';
+import { TailTelemetry, type TelemetryOptions } from '../telemetry/tail-telemetry.js';
 import { makePrivate } from '../config/state-dir.js';
 import type { Clock, Random } from '../util/clock.js';
-import { ExitCode, LoghookError, UsageError, type ExitCodeValue } from '../util/errors.js';
+import { ExitCode, LoghookError, UsageError, errorMessage, type ExitCodeValue } from '../util/errors.js';
 import { isDiskFull } from '../spool/sqlite.js';
 
 export interface TailOptions {
@@ -36,6 +37,8 @@ export interface TailOptions {
   random?: Random;
   signal: AbortSignal;
   version: string;
+  /** serve /metrics, /healthz and /readyz (README "Metrics and health"); undefined: no listener */
+  metrics?: TelemetryOptions;
 }
 
 export interface TailResult {
@@ -69,6 +72,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
   const targets = await resolveTargets(o.paths);
   const spool = Spool.open({ stateDir: o.stateDir, clock: o.clock, memoryWindowRecords: WINDOW_RECORDS, memoryWindowBytes: WINDOW_BYTES });
   let flushTimer: NodeJS.Timeout | null = null;
+  const telemetry = o.metrics ? new TailTelemetry(o.metrics, o.clock) : null;
   try {
     const hookSet = new HookSet(o.hooks.map((rt) => ({ ...rt.select, name: rt.name })), log);
     const hooks: LiveHook[] = o.hooks.map((rt) => ({
@@ -76,7 +80,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       dispatch: new HookDispatch({
         hook: rt.name,
         delivery: { ...rt.delivery, clock: o.clock, logger: log, ...(o.random ? { random: o.random } : {}) },
-        sinkFor: (endpoint) => rt.sinkFor(endpoint),
+        sinkFor: (endpoint) => (telemetry ? telemetry.wrapSink(rt.name, rt.sinkFor(endpoint)) : rt.sinkFor(endpoint)),
         queue: (id) => spool.queue(id),
       }),
     }));
@@ -146,6 +150,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       ...(o.pattern ? { pattern: o.pattern } : {}),
       ...(o.pollMs !== undefined ? { rescanMs: o.pollMs, usePolling: true } : {}),
       onBatch: async (b) => {
+        telemetry?.read(b.bounds[b.count]! - b.bounds[0]!);
         fanOut.add(b);
         if (fanOut.pendingCount >= commitRecords) committer.commit();
         await gate.room();
@@ -156,6 +161,13 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     const reporter = new Reporter({ stateDir: o.stateDir, once: o.once, version: o.version, intervalMs: o.summaryIntervalMs, logger: log, clock: o.clock, tailer, hooks: reported, spool, gate });
     const openToOthers = makePrivate(o.stateDir); // null once open-state made it private
     if (openToOthers) log.warn(openToOthers);
+    await telemetry?.start({
+      tailer,
+      hooks: reported,
+      spool,
+      stateProblem: () => (failure ? errorMessage(failure) : committer.diskFull() ? `the state disk of ${o.stateDir} is full` : null),
+    });
+    if (telemetry) log.info(`metrics on ${telemetry.url}/metrics (and /healthz, /readyz)`);
     const deadBefore = spool.deadCount();
     log.info(`loghook ${o.version}: ${o.once ? 'catching up' : 'following'} ${targets.map((t) => t.path).join(', ')} -> ${hooks.map((h) => h.rt.describe).join(', ')}`, {
       stateDir: o.stateDir,
@@ -187,7 +199,9 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     }
     reporter.start();
     try {
+      telemetry?.reading(null);
       await tailer.run();
+      telemetry?.reading(o.once ? 'reading finished (--once: delivering what was read, then exiting)' : 'stopping');
       committer.commit();
       if (o.once && !o.signal.aborted && !failure) {
         for (const h of hooks) h.dispatch.flush();
@@ -221,6 +235,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     return { exitCode: o.once ? exitCode : ExitCode.ok, delivered, dead, queuedLeft };
   } finally {
     if (flushTimer) clearInterval(flushTimer);
+    await telemetry?.close();
     uncap();
     spool.close();
   }
