@@ -1,17 +1,19 @@
 // `npm run bench [-- section...]`: the benchmarks, each measured against a reference in the same
-// run (the machines are shared and noisy: read the ratios first). Sections: cat, tail, queued, latency, hooks.
+// run (the machines are shared and noisy: read the ratios first). Sections: cat, tail, queued, latency, hooks, metrics.
 import { benchData } from './data.js';
 import { benchCat } from './cat.js';
 import { benchTail } from './tail.js';
 import { benchQueued } from './queued.js';
 import { benchLatency } from './latency.js';
 import { benchHooks } from './hooks.js';
+import { benchMetrics } from './metrics.js';
 
 const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   cat: () => benchCat(benchData()),
   tail: () => benchTail(benchData()),
   queued: () => benchQueued(benchData()),
   hooks: () => benchHooks(),
+  metrics: () => benchMetrics(benchData()),
   latency: async () => ({ 'batch 100': await benchLatency({ batchSize: 100 }), 'batch 1': await benchLatency({ batchSize: 1, rate: 2000, records: 20_000 }) }),
 };
 
