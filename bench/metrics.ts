@@ -2,22 +2,27 @@
 // same run with --metrics-listen and a scraper fetching /metrics every second, rounds interleaved
 // in the same run (the machines are shared and noisy). Goal: the scraped run keeps >= 98% of the
 // records/s. Also the scrape's own latency (one core's time per scrape, roughly).
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import type { BenchData } from './data.js';
 import { median } from './measure.js';
 import { runTailOnce, startReceiver } from './tail.js';
 
 const SCRAPE_EVERY_MS = 1000;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
+/**
+ * A free port below the ephemeral range: the scraper connects before the listener is up, and a
+ * connect to a free ephemeral port can connect to itself (TCP self-connect) and take the port.
+ */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 /** Fetches /metrics every second until stopped; counts the scrapes that answered and their latency. */
