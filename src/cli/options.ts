@@ -1,5 +1,6 @@
 // Option value parsers shared by the commands. Each throws UsageError naming the option.
 import { parseCount, parseDuration, parseSize } from '../config/units.js';
+import { listen as listenField } from '../config/fields.js';
 import { UsageError } from '../util/errors.js';
 import { globToRegExp } from '../source/segment-name.js';
 import { RECORD_TYPES, isKnownType } from '../record/record.js';
@@ -19,6 +20,13 @@ export function types(v: string): Set<string> {
   }
   return new Set(list);
 }
+
+/** "host:port", as [metrics] listen takes it. */
+export const listen = (name: string) => (v: string) => {
+  const r = listenField.safeParse(v);
+  if (!r.success) throw new UsageError(`${name}: ${r.error.issues[0]!.message}`);
+  return r.data;
+};
 
 export function pattern(v: string): RegExp {
   return globToRegExp(v);

@@ -7,7 +7,7 @@ import { createLogger } from '../telemetry/logger.js';
 import { parseTimeArg } from '../config/time.js';
 import { tailConfig, configFromFlags, type FlagSource, type TailFlags } from '../config/from-flags.js';
 import { defaultConfigFile, loadConfigFile } from '../config/load.js';
-import { DEFAULT_CONFIG_FILE } from '../config/defaults.js';
+import { DEFAULT_CONFIG_FILE, DEFAULTS } from '../config/defaults.js';
 import { UsageError } from '../util/errors.js';
 import { progressLines } from '../replay/progress.js';
 import { defaultReplayDir, replayId } from '../replay/state.js';
@@ -118,5 +118,5 @@ function replayConfig(dirs: string[], f: ReplayFlags, source: FlagSource): { con
     config = configFromFlags(logDirs, flags, process.env);
     if (fromFile) config = { ...config, stateDir: fromFile.stateDir };
   }
-  return { config: { ...config, startAt: { kind: 'oldest' }, metrics: {} }, file };
+  return { config: { ...config, startAt: { kind: 'oldest' }, metrics: { readyMaxDownMs: DEFAULTS.readyMaxDownMs } }, file };
 }

@@ -1,6 +1,9 @@
 // `loghook status`: checkpoints, queue, dead letters and endpoints of a state dir.
 import { Command } from 'commander';
-import type { Status } from '../pipeline/status.js';
+import type { HookStatus, Status } from '../pipeline/status.js';
+import type { CheckResult, CheckThresholds } from '../pipeline/status-check.js';
+import { parseCount, parseDuration } from '../config/units.js';
+import { errorMessage } from '../util/errors.js';
 import { defaultStateDir } from '../config/state-dir.js';
 import { formatBytes, formatDuration } from '../config/units.js';
 import type { CommandContext } from './context.js';
@@ -12,9 +15,19 @@ export function statusCommand(ctx: CommandContext): Command {
     .description('show checkpoints and lag per stream, queue depth, dead letters and the last error per endpoint')
     .option('--state-dir <dir>', 'the state dir of the tail to look at (default as for tail)', process.env.LOGHOOK_STATE_DIR)
     .option('--json', 'print one JSON object', false)
-    .action(async (f: { stateDir?: string; json: boolean }) => {
+    .option('--check', 'a Nagios-style check: one line, exit 0 OK, 1 WARNING, 2 CRITICAL (a --max-* crossed), 3 UNKNOWN', false)
+    .option('--max-lag <duration>', 'with --check: critical when a stream is further behind than this (e.g. 10m)')
+    .option('--max-oldest <duration>', 'with --check: critical when a queued record is older than this (e.g. 1h)')
+    .option('--max-dead <n>', 'with --check: critical when there are more dead letters than this (e.g. 0)')
+    .action(async (f: StatusFlags) => {
       const now = ctx.clock.now();
       const { readStatus } = await import('../pipeline/status.js');
+      if (f.check) {
+        const r = await check(f, () => readStatus(f.stateDir ?? defaultStateDir(), now), now);
+        ctx.stdout.write(r.line + '\n');
+        ctx.exitCode = r.code;
+        return;
+      }
       const s = await readStatus(f.stateDir ?? defaultStateDir(), now);
       ctx.stdout.write(f.json ? JSON.stringify(s, null, 2) + '\n' : render(s, now));
     });
@@ -22,6 +35,34 @@ export function statusCommand(ctx: CommandContext): Command {
 
 function ago(now: number, t: number | null): string {
   return t === null ? 'never' : `${age(now, t)} ago`;
+}
+
+interface StatusFlags {
+  stateDir?: string;
+  json: boolean;
+  check: boolean;
+  maxLag?: string;
+  maxOldest?: string;
+  maxDead?: string;
+}
+
+/** Whatever goes wrong (a bad threshold, no state dir) is the check's UNKNOWN, not a usage error. */
+async function check(f: StatusFlags, read: () => Promise<Status>, now: number): Promise<CheckResult> {
+  const { checkStatus, unknownCheck } = await import('../pipeline/status-check.js');
+  try {
+    const t: CheckThresholds = {
+      ...(f.maxLag !== undefined ? { maxLagMs: parseDuration(f.maxLag, '--max-lag') } : {}),
+      ...(f.maxOldest !== undefined ? { maxOldestMs: parseDuration(f.maxOldest, '--max-oldest') } : {}),
+      ...(f.maxDead !== undefined ? { maxDead: parseCount(f.maxDead, '--max-dead', 0) } : {}),
+    };
+    return checkStatus(await read(), t, now);
+  } catch (err) {
+    return unknownCheck(errorMessage(err));
+  }
+}
+
+function lifetimeLine(t: HookStatus['total']): string | null {
+  return t && `queued ${t.queued}, delivered ${t.delivered}, retried ${t.retried}, dead ${t.dead}, expired ${t.expired}`;
 }
 
 /** Another process's clock, or this one's stepping back, must not make an age negative. */
@@ -51,6 +92,8 @@ export function render(s: Status, now: number): string {
   const inFlight = s.running.alive ? s.running.inFlight.records : 0;
   out.push(`queue       ${q.records} records (${formatBytes(q.bytes)}): ${q.dueRecords} due now, ${q.scheduledRecords} scheduled for retry, ${inFlight} in flight; oldest ${q.oldestCreatedAt === null ? '-' : age(now, q.oldestCreatedAt)}`);
   out.push(`dead        ${q.deadCount} letters${q.deadCount ? ' (loghook dead list)' : ''}`);
+  const all = s.hooks.every((h) => h.total !== null) && s.hooks.length > 0 ? sumTotals(s.hooks) : null;
+  if (all) out.push(`lifetime    ${lifetimeLine(all)!} (records, every run of this state dir)`);
   // One hook (the command-line form) is the queue above; several get a block each.
   if (s.hooks.length > 1 || s.hooks.some((h) => h.name !== 'default')) {
     for (const h of s.hooks) {
@@ -58,6 +101,7 @@ export function render(s: Status, now: number): string {
       const state = h.removed ? ' (removed from the configuration: its queue waits for a re-add or loghook dead purge --hook ' + h.name + ' --all)' : '';
       out.push(`hook        ${h.name}${state}`);
       out.push(`  queue      ${h.records} records (${formatBytes(h.bytes)}), ${h.dueRecords} due now; oldest ${h.oldestCreatedAt === null ? '-' : age(now, h.oldestCreatedAt)}; dead ${h.dead}`);
+      if (h.total) out.push(`  lifetime   ${lifetimeLine(h.total)!}`);
       if (r) {
         out.push(`  this run   queued ${r.records.queued}, delivered ${r.records.delivered}, retried ${r.records.retried}, dead ${r.records.dead + r.records.expired}, filtered ${r.records.filtered}, unrouted ${r.records.unrouted}, in flight ${r.inFlight.records}`);
         out.push(`  endpoints  ${r.endpoints.count}${r.endpoints.down ? `, ${r.endpoints.down} down` : ''}${r.lastError ? `; last error ${r.lastError}` : ''}`);
@@ -75,4 +119,10 @@ export function render(s: Status, now: number): string {
     if (e.lastError) out.push(`  last error ${e.lastError} (${ago(now, e.lastErrorAt)})`);
   }
   return out.join('\n') + '\n';
+}
+
+function sumTotals(hooks: HookStatus[]): NonNullable<HookStatus['total']> {
+  const sum = { queued: 0, delivered: 0, retried: 0, dead: 0, expired: 0 };
+  for (const h of hooks) for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += h.total![k];
+  return sum;
 }

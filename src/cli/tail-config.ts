@@ -25,17 +25,15 @@ export function tailOptionsOf(config: Config, file: string | null, deps: HookDep
     startAt: config.startAt,
     ...(config.source.pattern !== undefined ? { pattern: globToRegExp(config.source.pattern) } : {}),
     ...(config.source.pollMs !== undefined ? { pollMs: config.source.pollMs } : {}),
+    ...(config.metrics.listen
+      ? { metrics: { listen: config.metrics.listen, setting: file ? `[metrics] listen of ${file} (or --metrics-listen)` : '--metrics-listen', readyMaxDownMs: config.metrics.readyMaxDownMs } }
+      : {}),
   };
 }
 
 /** Why this build's tail cannot run a valid config yet, or null when it can. */
 export function notRunnableYet(config: Config, file: string | null): string | null {
   const from = file ?? 'the command line';
-  const top = [
-    [config.metrics.listen !== undefined, '[metrics] listen'],
-  ] as const;
-  const topKeys = top.filter(([set]) => set).map(([, k]) => k);
-  if (topKeys.length) return `${from}: ${topKeys.join(', ')} ${topKeys.length > 1 ? 'are' : 'is'} validated but not implemented yet by tail; leave ${topKeys.length > 1 ? 'them' : 'it'} out for now`;
   for (const hook of config.hooks) {
     const notYet = hook.kind === 'http' ? unsupported(hook) : brokerUnsupported(hook);
     if (notYet.length > 0) {

@@ -46,6 +46,7 @@ export function tailOptions(): Option[] {
     env(new Option('--max-line-bytes <size>', 'skip lines longer than SIZE').default(DEFAULTS.maxLineBytes, formatBytes(DEFAULTS.maxLineBytes)).argParser(opt.size('--max-line-bytes')), 'MAX_LINE_BYTES'),
     env(new Option('--log-format <format>', 'text or json (default: text on a terminal, else json)').argParser(opt.logFormat), 'LOG_FORMAT'),
     env(new Option('--log-level <level>', 'debug, info, warn or error').choices(['debug', 'info', 'warn', 'error']).default(DEFAULTS.logLevel), 'LOG_LEVEL'),
+    env(new Option('--metrics-listen <host:port>', 'serve Prometheus /metrics, /healthz and /readyz there, e.g. 127.0.0.1:9464 ([metrics] listen)').argParser(opt.listen('--metrics-listen')), 'METRICS_LISTEN'),
     env(new Option('--summary-interval <duration>', 'a summary line this often while busy').default(DEFAULTS.summaryIntervalMs, formatDuration(DEFAULTS.summaryIntervalMs)).argParser(opt.duration('--summary-interval')), 'SUMMARY_INTERVAL'),
   ];
 }

@@ -18,6 +18,8 @@ export const DEFAULTS = {
   /** with no checkpoint, read every segment on disk (history included) */
   startAt: 'oldest',
   maxLineBytes: 16 * MiB,
+  /** [metrics] ready_max_down: a hook with every endpoint down this long makes /readyz fail */
+  readyMaxDownMs: 5 * MINUTE,
 } as const;
 
 /** Settings of one [[hook]] (and of the `default` hook that `tail DIR --url` makes). */

@@ -10,7 +10,7 @@ import type { LogFormat, LogLevel } from '../telemetry/logger.js';
 import { UsageError, errorMessage } from '../util/errors.js';
 import { defaultStateDir } from './state-dir.js';
 import { parseCount, parseSize } from './units.js';
-import { FLAGS_HOOK_NAME } from './defaults.js';
+import { DEFAULTS, FLAGS_HOOK_NAME } from './defaults.js';
 import { buildHook } from './hook-schema.js';
 import { url as urlField } from './hook-fields.js';
 import { defaultConfigFile, loadConfigFile, type LoadedConfig } from './load.js';
@@ -50,6 +50,7 @@ export interface TailFlags {
   summaryInterval: number;
   /** oldest, end or a time (checked by the flag's parser) */
   startAt?: StartAt;
+  metricsListen?: { host: string; port: number };
 }
 
 /** Flags that configure the `default` hook: with a config file, its [[hook]] keys say this. */
@@ -119,7 +120,7 @@ export function configFromFlags(dirs: string[], f: TailFlags, env: NodeJS.Proces
       ...(f.poll !== undefined ? { pollMs: f.poll } : {}),
       maxLineBytes: f.maxLineBytes,
     },
-    metrics: {},
+    metrics: { ...(f.metricsListen ? { listen: f.metricsListen } : {}), readyMaxDownMs: DEFAULTS.readyMaxDownMs },
     hooks: [hook],
   };
 }
@@ -139,6 +140,7 @@ export function overridesFromFlags(dirs: string[], f: TailFlags, source: FlagSou
     ...(given('pattern') && f.pattern !== undefined ? { pattern: f.pattern } : {}),
     ...(given('poll') && f.poll !== undefined ? { pollMs: f.poll } : {}),
     ...(given('maxLineBytes') ? { maxLineBytes: f.maxLineBytes } : {}),
+    ...(given('metricsListen') && f.metricsListen ? { metricsListen: f.metricsListen } : {}),
   };
 }
 

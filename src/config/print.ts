@@ -26,6 +26,7 @@ export function configToToml(c: Config): string {
   out.push('', '[metrics]');
   if (c.metrics.listen) put('listen', `${c.metrics.listen.host.includes(':') ? `[${c.metrics.listen.host}]` : c.metrics.listen.host}:${c.metrics.listen.port}`);
   else out.push('# listen: none (no /metrics listener)');
+  put('ready_max_down', duration(c.metrics.readyMaxDownMs));
   for (const h of c.hooks) {
     out.push('', '[[hook]]');
     for (const [k, v] of hookEntries(h)) put(k, v);

@@ -51,8 +51,10 @@ export interface SourceConfig {
 
 /** `[metrics]` */
 export interface MetricsConfig {
-  /** `listen = "host:port"`: serve /metrics there; undefined: no listener */
+  /** `listen = "host:port"`: serve /metrics, /healthz and /readyz there; undefined: no listener */
   listen?: { host: string; port: number };
+  /** `ready_max_down`: /readyz answers 503 once every endpoint of a hook has been down this long */
+  readyMaxDownMs: number;
 }
 
 export type HookKind = 'http' | 'amqp' | 'nats';

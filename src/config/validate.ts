@@ -32,6 +32,8 @@ export interface Overrides {
   pattern?: string;
   pollMs?: number;
   maxLineBytes?: number;
+  /** --metrics-listen */
+  metricsListen?: { host: string; port: number };
 }
 
 export interface ValidateOptions extends SchemaContext {
@@ -60,7 +62,7 @@ function sourceShape(ctx: SchemaContext) {
     max_line_bytes: f.size,
   };
 }
-const metricsShape = { listen: f.listen };
+const metricsShape = { listen: f.listen, ready_max_down: f.duration };
 
 /** The keys of the file outside [[hook]] (HOOK_KEYS has the hook's), e.g. for the docs test. */
 export const FILE_KEYS = {
@@ -124,7 +126,10 @@ export function validateConfigData(data: unknown, o: ValidateOptions): { config:
       ...((ov.pollMs ?? s.poll) !== undefined ? { pollMs: (ov.pollMs ?? s.poll) as number } : {}),
       maxLineBytes: ov.maxLineBytes ?? (s.max_line_bytes as number | undefined) ?? DEFAULTS.maxLineBytes,
     },
-    metrics: m.listen !== undefined ? { listen: m.listen as { host: string; port: number } } : {},
+    metrics: {
+      ...((ov.metricsListen ?? m.listen) !== undefined ? { listen: (ov.metricsListen ?? m.listen) as { host: string; port: number } } : {}),
+      readyMaxDownMs: (m.ready_max_down as number | undefined) ?? DEFAULTS.readyMaxDownMs,
+    },
     hooks,
   };
   return { config, problems };

@@ -26,6 +26,8 @@ export interface EndpointStats extends DispatcherStats {
   key: string;
   /** the sink's name for it (secrets masked) */
   name: string;
+  /** records committed to it by this run */
+  committed: number;
 }
 
 interface Endpoint {
@@ -184,7 +186,7 @@ export class HookDispatch {
   }
 
   endpointStats(): EndpointStats[] {
-    return [...this.endpoints.values()].map((e) => ({ ...e.d.stats(), queueId: e.queueId, key: e.endpoint, name: e.sink.endpoint }));
+    return [...this.endpoints.values()].map((e) => ({ ...e.d.stats(), queueId: e.queueId, key: e.endpoint, name: e.sink.endpoint, committed: e.committed }));
   }
 
   /** Calls `listener` after every outcome of any endpoint; returns the unsubscribe function. */

@@ -7,9 +7,10 @@ import { listSegments } from '../source/discovery.js';
 import { StreamProgress } from '../source/progress.js';
 import { readRuntime, type HookRuntimeInfo, type RuntimeInfo } from './runtime-file.js';
 import type { UnreadableInput } from '../source/unreadable.js';
-import type { EndpointState, QueueInfo, QueueStatus } from '../spool/types.js';
+import type { EndpointState, LifetimeCounts, QueueInfo, QueueStatus } from '../spool/types.js';
 import { redactUrl } from '../telemetry/logger.js';
 import { emptyLogDirs } from './empty-dirs.js';
+import { streamLagOnDisk } from '../telemetry/stream-lag.js';
 
 /** endpoints listed per hook: the largest backlogs */
 const LISTED = 10;
@@ -29,6 +30,8 @@ export interface HookStatus {
   /** queues ('' is the hook's own url) with the largest backlog first */
   endpoints: { endpoint: string; records: number; dead: number }[];
   moreEndpoints: number;
+  /** over the life of its queues (every run), null in a state dir no tail of this version opened yet */
+  total: LifetimeCounts | null;
 }
 
 export interface StreamStatus {
@@ -47,6 +50,8 @@ export interface StreamStatus {
   bytesBehind: number;
   /** of the segments behind, those the tail could not read (in `unreadable`) */
   unreadableSegments: number;
+  /** how much older the records at the checkpoint are than the newest on disk (telemetry/stream-lag.ts); null: unknown */
+  lagSeconds: number | null;
   /** the directory could not be listed */
   error?: string;
 }
@@ -120,9 +125,19 @@ function hookStatuses(spool: Spool, now: number, runningHooks: HookRuntimeInfo[]
       running: live,
       endpoints: sorted.slice(0, LISTED).map((q) => ({ endpoint: q.endpoint, records: q.records, dead: q.dead })),
       moreEndpoints: Math.max(0, sorted.length - LISTED),
+      total: lifetime(queues),
     });
   }
   return out;
+}
+
+function lifetime(queues: QueueInfo[]): LifetimeCounts | null {
+  const sum: LifetimeCounts = { queued: 0, delivered: 0, retried: 0, dead: 0, expired: 0 };
+  for (const q of queues) {
+    if (q.total === null) return null;
+    for (const k of Object.keys(sum) as (keyof LifetimeCounts)[]) sum[k] += q.total[k];
+  }
+  return sum;
 }
 
 function alive(pid: number): boolean {
@@ -138,7 +153,7 @@ function alive(pid: number): boolean {
 async function streamStatus(stream: string, value: string, committedAt: number, unreadable: Set<string>): Promise<StreamStatus> {
   const p = StreamProgress.parse(value);
   const head = p.head();
-  const out: StreamStatus = { stream, segment: head?.segment ?? null, line: head?.line ?? null, committedAt, newest: null, segmentsBehind: 0, behind: 0, bytesBehind: 0, unreadableSegments: 0 };
+  const out: StreamStatus = { stream, segment: head?.segment ?? null, line: head?.line ?? null, committedAt, newest: null, segmentsBehind: 0, behind: 0, bytesBehind: 0, unreadableSegments: 0, lagSeconds: null };
   const star = stream.lastIndexOf('/*');
   if (star < 0) return out; // a single file named on the command line
   const dir = stream.slice(0, star);
@@ -150,6 +165,8 @@ async function streamStatus(stream: string, value: string, committedAt: number, 
   out.segmentsBehind = pending.length;
   out.unreadableSegments = pending.filter((s) => unreadable.has(s.path)).length;
   out.behind = Math.max(0, pending.length - out.unreadableSegments - 1);
+  const lagMs = await streamLagOnDisk(segs, (name) => p.isConsumed(name));
+  out.lagSeconds = lagMs === null ? null : lagMs / 1000;
   for (const s of pending.slice(1)) out.bytesBehind += (await stat(s.path).catch(() => ({ size: 0 }))).size;
   return out;
 }

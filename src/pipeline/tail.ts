@@ -18,9 +18,10 @@ import { foreignQueueNotes } from './foreign-queue.js';
 import { readRuntime } from './runtime-file.js';
 import type { Logger } from '../telemetry/logger.js';
 import { capYoungGeneration } from '../telemetry/heap.js';
+import { TailTelemetry, type TelemetryOptions } from '../telemetry/tail-telemetry.js';
 import { makePrivate } from '../config/state-dir.js';
 import type { Clock, Random } from '../util/clock.js';
-import { LoghookError, UsageError, type ExitCodeValue } from '../util/errors.js';
+import { LoghookError, UsageError, errorMessage, type ExitCodeValue } from '../util/errors.js';
 import { isDiskFull } from '../spool/sqlite.js';
 import type { StartAt } from '../config/schema.js';
 import { startingCheckpoints } from '../source/start-position.js';
@@ -50,6 +51,8 @@ export interface TailOptions {
   window?: Window;
   /** progress through what is on disk (with `once`) */
   progress?: ProgressView;
+  /** serve /metrics, /healthz and /readyz (README "Metrics and health"); undefined: no listener */
+  metrics?: TelemetryOptions;
 }
 
 export interface TailResult {
@@ -93,6 +96,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
   const emptyDirs = await emptyLogDirs(targets, o.pattern);
   const spool = Spool.open({ stateDir: o.stateDir, clock: o.clock, memoryWindowRecords: WINDOW_RECORDS, memoryWindowBytes: WINDOW_BYTES });
   let flushTimer: NodeJS.Timeout | null = null;
+  const telemetry = o.metrics ? new TailTelemetry(o.metrics, o.clock) : null;
   try {
     const hookSet = new HookSet(o.hooks.map((rt) => ({ ...rt.select, name: rt.name })), log);
     const hooks: LiveHook[] = o.hooks.map((rt) => ({
@@ -100,7 +104,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       dispatch: new HookDispatch({
         hook: rt.name,
         delivery: { ...rt.delivery, clock: o.clock, logger: log, ...(o.random ? { random: o.random } : {}) },
-        sinkFor: (endpoint) => rt.sinkFor(endpoint),
+        sinkFor: (endpoint) => (telemetry ? telemetry.wrapSink(rt.name, rt.sinkFor(endpoint)) : rt.sinkFor(endpoint)),
         queue: (id) => spool.queue(id),
       }),
     }));
@@ -192,7 +196,8 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       ...(o.pollMs !== undefined ? { rescanMs: o.pollMs, usePolling: true } : {}),
       ...(o.window?.sinceS !== undefined ? { sinceMs: o.window.sinceS * 1000 } : {}),
       onBatch: async (b) => {
-        if (window) window.feed(b, (run) => fanOut.add(run));
+        telemetry?.read(b.bounds[b.count]! - b.bounds[0]!);
+                if (window) window.feed(b, (run) => fanOut.add(run));
         else fanOut.add(b);
         resize();
         if (fanOut.pendingCount >= commitRecords) committer.commit();
@@ -204,6 +209,13 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     const reporter = new Reporter({ stateDir: o.stateDir, once: o.once, version: o.version, intervalMs: o.summaryIntervalMs, logger: log, clock: o.clock, tailer, hooks: reported, spool, gate, emptyDirs });
     const openToOthers = makePrivate(o.stateDir); // null once open-state made it private
     if (openToOthers) log.warn(openToOthers);
+    await telemetry?.start({
+      tailer,
+      hooks: reported,
+      spool,
+      stateProblem: () => (failure ? errorMessage(failure) : committer.diskFull() ? `the state disk of ${o.stateDir} is full` : null),
+    });
+    if (telemetry) log.info(`metrics on ${telemetry.url}/metrics (and /healthz, /readyz)`);
     const deadBefore = spool.deadCount();
     for (const dir of emptyDirs) log.warn(emptyDirWarning(dir));
     log.info(`${o.version}: ${o.once ? 'catching up' : 'following'} ${targets.map((t) => t.path).join(', ')} -> ${hooks.map((h) => h.rt.describe).join(', ')}`, {
@@ -237,8 +249,10 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     reporter.start(fail);
     const progress = o.progress ? await startProgress(o.progress, { targets, pattern: o.pattern, checkpoints, tailer, hooks, fanOut, clock: o.clock }) : null;
     try {
+      telemetry?.reading(null);
       await tailer.run();
       progress?.meter.endOfInput();
+      telemetry?.reading(o.once ? 'reading finished (--once: delivering what was read, then exiting)' : 'stopping');
       committer.commit();
       if (o.once && !o.signal.aborted && !failure) {
         for (const h of hooks) h.dispatch.flush();
@@ -280,6 +294,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     return { exitCode: ended.exitCode, delivered, dead, queuedLeft, ...(window ? { window: window.counts } : {}) };
   } finally {
     if (flushTimer) clearInterval(flushTimer);
+    await telemetry?.close();
     uncap();
     spool.close();
   }

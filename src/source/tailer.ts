@@ -115,6 +115,11 @@ export class Tailer {
     return n;
   }
 
+  /** Each stream of the last listing: its segments in name order, and which are read to their end. */
+  listedStreams(): { stream: string; segments: readonly SegmentRef[]; consumed(name: string): boolean }[] {
+    return [...(this.latest?.streams ?? [])].map(([stream, segments]) => ({ stream, segments, consumed: (name: string) => this.progress.get(stream)?.isConsumed(name) ?? false }));
+  }
+
   stop(): void {
     this.stopped = true;
     this.waker?.wake();

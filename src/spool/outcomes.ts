@@ -54,7 +54,10 @@ export class Outcomes {
     const claimable: QueueKey[] = [];
     for (const key of this.acks) {
       const gone = this.messages.remove(key.id);
-      if (gone !== undefined) delta.row(gone.queueId, -1, gone.count, gone.bytes);
+      if (gone !== undefined) {
+        delta.row(gone.queueId, -1, gone.count, gone.bytes);
+        delta.total(gone.queueId).delivered += gone.count;
+      }
       released.push(key);
     }
     for (const s of this.settlements) {
@@ -79,10 +82,12 @@ export class Outcomes {
    */
   private settleRow({ msg, results, now }: Settlement, delta: StatsDelta, claimable: QueueKey[]): void {
     const only = results[0]!;
+    const total = delta.total(msg.queueId);
     if (results.length === 1 && only.kind === 'retry') {
       const bytes = recordBytes(msg, 0);
       if (this.messages.reschedule(msg.rowId, only.dueAt, only.disposition, bytes, Uint32Array.of(bytes.length))) {
         claimable.push({ queueId: msg.queueId, dueAt: only.dueAt, id: msg.rowId });
+        total.retried++;
       }
       return;
     }
@@ -91,9 +96,13 @@ export class Outcomes {
     delta.row(gone.queueId, -1, gone.count, gone.bytes);
     for (let i = 0; i < results.length; i++) {
       const r = results[i]!;
-      if (r.kind === 'retry') {
+      if (r.kind === 'delivered') total.delivered++;
+      else if (r.kind === 'retry') {
+        total.retried++;
         this.keep(msg, i, i + 1, { dueAt: r.dueAt, attempts: msg.attempts + 1, disposition: r.disposition }, delta, claimable);
       } else if (r.kind === 'dead') {
+        if (r.reason === 'expired') total.expired++;
+        else total.dead++;
         this.dead.bury(msg, i, r.disposition, r.reason, now, delta);
       } else if (r.kind === 'unsent') {
         // a run of records not tried stays together, as it was

@@ -55,6 +55,22 @@ CREATE TABLE queues (
 );
 `;
 
+// Lifetime counters of each queue (stats.ts), added to a format-3 file in place by its lock holder
+// without a new format number: a loghook of format 3 that does not know them names its columns,
+// so it reads and writes the file as before (it just does not move them), and going back to it
+// stays possible. A reader finds them missing in a file that no tail of this version opened yet.
+export const LIFETIME_COLUMNS = ['queued_total', 'delivered_total', 'retried_total', 'dead_total', 'expired_total'] as const;
+
+function addLifetimeColumns(db: Db): void {
+  const have = new Set((db.pragma('table_info(queues)') as { name: string }[]).map((c) => c.name));
+  const missing = LIFETIME_COLUMNS.filter((c) => !have.has(c));
+  if (missing.length === 0) return;
+  // ADD COLUMN with a constant default rewrites no row
+  db.transaction(() => {
+    for (const c of missing) db.exec(`ALTER TABLE queues ADD COLUMN ${c} INTEGER NOT NULL DEFAULT 0`);
+  }).immediate();
+}
+
 // Format 2 -> 3 in place: the rows become queue 1's (hook `default`), with its counters copied
 // from `stats`; the hand-out index gains the queue. ADD COLUMN with a constant default rewrites
 // no row.
@@ -198,6 +214,7 @@ export function openQueueDb(stateDir: string, opts: OpenQueueOptions): QueueDb {
       if (version === 1) migrate(db, MIGRATE_1_TO_2, 2);
       migrate(db, MIGRATE_2_TO_3, 3);
     }
+    if (opts.create && !opts.readOnly) addLifetimeColumns(db);
     if (!opts.readOnly) {
       // A commit is durable when it returns: WAL fsynced on every commit.
       db.pragma('synchronous = FULL');

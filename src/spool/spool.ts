@@ -268,6 +268,11 @@ export class Spool {
     return this.guard(() => queuedByStream(this.db));
   }
 
+  /** The created_at of the oldest record queued in queue `queueId` (one index seek), null when it is empty. */
+  oldestQueuedAt(queueId: number): number | null {
+    return this.guard(() => this.messages.oldestCreatedAt(queueId));
+  }
+
   checkpointsDetail(): CheckpointDetail[] {
     return this.guard(() => this.checkpoints.all());
   }
@@ -331,6 +336,7 @@ export class Spool {
       const rows = chunks.map((c, i) => {
         const m = this.messages.insertChunk(c, now, at[i] ?? null);
         delta.row(m.queueId, 1, m.lines.length, m.body.length);
+        delta.total(m.queueId).queued += m.lines.length;
         return m;
       });
       if (checkpoints !== undefined) this.checkpoints.upsert(checkpoints, now);

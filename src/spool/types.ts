@@ -148,5 +148,20 @@ export interface QueueInfo {
   rows: number;
   records: number;
   bytes: number;
+  /** dead letters now (requeue and purge take them away) */
   dead: number;
+  /** lifetime counters, null in a state dir no tail of this version has opened yet */
+  total: LifetimeCounts | null;
+}
+
+/**
+ * A queue's records over its life (since its state dir was first opened by a loghook that counts
+ * them): queued by a read, delivered, given a retry, dead-lettered by a final answer, expired.
+ */
+export interface LifetimeCounts {
+  queued: number;
+  delivered: number;
+  retried: number;
+  dead: number;
+  expired: number;
 }
