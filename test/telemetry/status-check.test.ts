@@ -92,7 +92,7 @@ test('--check of a dir with no state, or with a bad threshold, is UNKNOWN (3)', 
   try {
     const none = await runCli(['status', '--state-dir', join(root.path, 'nothing'), '--check']);
     assert.equal(none.code, 3);
-    assert.match(none.stdout.toString(), /^LOGHOOK UNKNOWN - .*no loghook state here/);
+    assert.match(none.stdout.toString(), /^LOGHOOK UNKNOWN - .*holds no queue\.db/);
     const bad = await runCli(['status', '--state-dir', root.path, '--check', '--max-lag', 'soon']);
     assert.equal(bad.code, 3);
     assert.match(bad.stdout.toString(), /^LOGHOOK UNKNOWN - --max-lag: /);
