@@ -13,7 +13,7 @@
 // - Values are copied as kumod wrote them, byte for byte: nothing is decoded and encoded again.
 import { FIELD_NAMES, fieldDef } from '../record/fields.js';
 import { RecordView } from '../record/view.js';
-import { KeySet, scanObject } from './scan.js';
+import { KeySet, scanObject } from '../record/scan.js';
 import { ShapeError, type BodyWriter, type RecordShaper } from './writer.js';
 
 export interface FieldsOptions {

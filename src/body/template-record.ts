@@ -7,7 +7,7 @@
 // `domain`, `routing_domain`, `recipient_domain`, `sender_domain`) holds that text.
 import { FIELD_NAMES, fieldDef } from '../record/fields.js';
 import { RecordView } from '../record/view.js';
-import { KeySet, scanObject } from './scan.js';
+import { KeySet, scanObject } from '../record/scan.js';
 import { TemplateRenderError, withKnownJson, type CompiledTemplate } from './template.js';
 import { notJson } from './fields.js';
 import { ShapeError, type BodyWriter, type RecordShaper } from './writer.js';
