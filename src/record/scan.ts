@@ -1,7 +1,8 @@
 // The members of a JSON object found by their byte offsets, without building it: hooks that match
 // or route on a few fields (`meta.tenant`, `egress_pool`, `response.code`: valueStart) read those
-// values and skip the rest, and shaped bodies copy the members they keep (scanObject, src/body/). JSON.parse of a ~1 KB record, and the garbage it leaves, was half the CPU of a
-// hook over a thousand tenant endpoints.
+// values and skip the rest, and shaped bodies copy the members they keep (scanObject, src/body/).
+// JSON.parse of a ~1 KB record, and the garbage it leaves, was half the CPU of a hook over a
+// thousand tenant endpoints.
 //
 // One pass over the bytes up to the member asked for. Anything this scan does not expect (not an
 // object, a stray byte, an unterminated string, a key with an escape) gives GAVE_UP, and the
