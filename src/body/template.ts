@@ -9,7 +9,8 @@
 // Added: the `tojson` filter (Jinja's; nunjucks only has `dump`), `tojson(2)` indents.
 // Compiled eagerly, so that a syntax error or an unknown filter is found when the config loads,
 // not at the first record.
-import nunjucks from 'nunjucks';
+import { createRequire } from 'node:module';
+import type Nunjucks from 'nunjucks';
 
 /** A template that does not compile: `line` is 1-based, null when nunjucks does not say. */
 export class TemplateSyntaxError extends Error {
@@ -60,8 +61,6 @@ function tojson(value: unknown, indent?: number): string {
   return value === undefined ? 'null' : JSON.stringify(value, null, indent);
 }
 
-const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
-env.addFilter('tojson', tojson);
 
 interface Node {
   value?: unknown;
@@ -71,11 +70,24 @@ interface Node {
   colno: number;
   findAll(type: unknown, results?: Node[]): Node[];
 }
-const internals = nunjucks as unknown as {
-  parser: { parse(src: string, extensions: unknown[], opts: unknown): Node };
-  nodes: { Symbol: unknown; Filter: unknown };
-};
-const FILTERS = env as unknown as { filters: Record<string, unknown> };
+interface Engine {
+  nunjucks: typeof Nunjucks;
+  env: Nunjucks.Environment;
+  internals: { parser: { parse(src: string, extensions: unknown[], opts: unknown): Node }; nodes: { Symbol: unknown; Filter: unknown } };
+  filters: Record<string, unknown>;
+}
+let loaded: Engine | null = null;
+
+/** nunjucks, loaded on the first template: a hook without one does not carry its ~6 MB. */
+function engine(): Engine {
+  if (loaded === null) {
+    const nunjucks = createRequire(import.meta.url)('nunjucks') as typeof Nunjucks;
+    const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
+    env.addFilter('tojson', tojson);
+    loaded = { nunjucks, env, internals: nunjucks as unknown as Engine['internals'], filters: (env as unknown as { filters: Record<string, unknown> }).filters };
+  }
+  return loaded;
+}
 
 /**
  * nunjucks' messages read `(path) [Line 2, Column 6]\n  Error: why`. Its parser counts lines from
@@ -92,7 +104,8 @@ function located(err: unknown, base: 0 | 1): { reason: string; line: number | nu
 /** Compiles a template. Throws TemplateSyntaxError. */
 export function compileBodyTemplate(source: string): CompiledTemplate {
   const src = source.endsWith('\r\n') ? source.slice(0, -2) : source.endsWith('\n') ? source.slice(0, -1) : source;
-  let tpl: nunjucks.Template;
+  const { nunjucks, env, internals, filters: FILTERS } = engine();
+  let tpl: Nunjucks.Template;
   let names: Set<string>;
   try {
     tpl = new nunjucks.Template(src, env, undefined, true);
@@ -104,7 +117,7 @@ export function compileBodyTemplate(source: string): CompiledTemplate {
     // nunjucks looks filters up only when it renders: a misspelt one is found here instead
     for (const f of filters) {
       const name = String(f.name?.value);
-      if (!(name in FILTERS.filters)) throw new TemplateSyntaxError(`unknown filter '${name}'`, f.lineno + 1, f.colno + 1);
+      if (!(name in FILTERS)) throw new TemplateSyntaxError(`unknown filter '${name}'`, f.lineno + 1, f.colno + 1);
     }
   } catch (err) {
     if (err instanceof TemplateSyntaxError) throw err;

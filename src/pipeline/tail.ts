@@ -18,7 +18,7 @@ import { foreignQueueNotes } from './foreign-queue.js';
 import { readRuntime } from './runtime-file.js';
 import type { Logger } from '../telemetry/logger.js';
 import { capYoungGeneration } from '../telemetry/heap.js';
-import { TailTelemetry, type TelemetryOptions } from '../telemetry/tail-telemetry.js';
+import type { TelemetryOptions } from '../telemetry/tail-telemetry.js';
 import { makePrivate } from '../config/state-dir.js';
 import type { Clock, Random } from '../util/clock.js';
 import { LoghookError, UsageError, errorMessage, type ExitCodeValue } from '../util/errors.js';
@@ -96,7 +96,8 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
   const emptyDirs = await emptyLogDirs(targets, o.pattern);
   const spool = Spool.open({ stateDir: o.stateDir, clock: o.clock, memoryWindowRecords: WINDOW_RECORDS, memoryWindowBytes: WINDOW_BYTES });
   let flushTimer: NodeJS.Timeout | null = null;
-  const telemetry = o.metrics ? new TailTelemetry(o.metrics, o.clock) : null;
+  // prom-client (~11 MB) only for a run that serves metrics
+  const telemetry = o.metrics ? new (await import('../telemetry/tail-telemetry.js')).TailTelemetry(o.metrics, o.clock) : null;
   try {
     const hookSet = new HookSet(o.hooks.map((rt) => ({ ...rt.select, name: rt.name })), log);
     const hooks: LiveHook[] = o.hooks.map((rt) => ({
