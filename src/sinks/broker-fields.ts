@@ -19,16 +19,17 @@ export const NO_FIELDS: RecordFields = Object.freeze({ type: null, tenant: null,
 
 /** One record's fields; a line that is not a JSON object has none (loghook forwards it as kumod wrote it). */
 export function fieldsOf(view: RecordView): RecordFields {
-  const rec = view.record() as Record<string, unknown> | null;
-  if (rec === null) return NO_FIELDS;
-  const meta = rec.meta !== null && typeof rec.meta === 'object' ? (rec.meta as Record<string, unknown>) : {};
+  // Scanned from the bytes (record/scan.ts), not parsed: a JSON.parse per record cost batches of
+  // 100 a third of their rate. A line the scan cannot follow is parsed, and one that is not JSON
+  // has no fields.
   const q = view.queue();
-  return {
-    type: str(rec.type),
-    tenant: str(meta.tenant) ?? q.tenant ?? null,
-    campaign: str(meta.campaign) ?? q.campaign ?? null,
-    node: str(rec.nodeid),
+  const f: RecordFields = {
+    type: str(view.type()),
+    tenant: str(view.nested('meta', 'tenant')) ?? q.tenant ?? null,
+    campaign: str(view.nested('meta', 'campaign')) ?? q.campaign ?? null,
+    node: str(view.member('nodeid')),
   };
+  return view.invalid !== undefined ? NO_FIELDS : f;
 }
 
 /** The fields `a` and `b` share; a field on which they differ is left out (null). */
