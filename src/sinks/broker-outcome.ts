@@ -17,7 +17,11 @@
 //
 // The endpoint signal is `up` when any message was confirmed: the broker is there, one key is not.
 import { DELIVERED_OUTCOME, type SinkOutcome } from '../deliver/sink.js';
-import type { BrokerMessage } from './broker-groups.js';
+import type { SinkRequest } from '../deliver/sink.js';
+import type { Throttle } from '../deliver/rate-limit.js';
+import { partition, type BrokerMessage } from './broker-groups.js';
+import type { KeyOf } from './broker-fields.js';
+import { NOT_SENT } from './broker-rate.js';
 
 export interface MessageOutcome {
   message: BrokerMessage;
@@ -43,4 +47,25 @@ export function requestOutcome(parts: readonly MessageOutcome[], keyName: 'routi
   let retryAfterMs: number | null = null;
   for (const p of failed) if (p.outcome.retryAfterMs !== null) retryAfterMs = Math.max(retryAfterMs ?? 0, p.outcome.retryAfterMs);
   return { ...o, disposition: said, retryAfterMs, signal: confirmed > 0 ? 'up' : o.signal };
+}
+
+/**
+ * A broker sink's send, the same for every broker: wait for max_message_rate, one message per
+ * rendered key, each published; the request's outcome combines theirs. `failed` says what an
+ * unexpected error while partitioning means in this broker's words.
+ */
+export async function sendPartitioned(
+  req: SinkRequest,
+  o: { rate: Throttle | null; key: KeyOf; keyName: 'routing key' | 'subject'; publish(m: BrokerMessage): Promise<SinkOutcome>; failed(err: unknown): SinkOutcome },
+): Promise<SinkOutcome> {
+  if (o.rate && !(await o.rate.wait(req.records))) return NOT_SENT;
+  let messages: BrokerMessage[];
+  try {
+    messages = partition(req, o.key);
+  } catch (err) {
+    return o.failed(err);
+  }
+  if (messages.length === 1) return o.publish(messages[0]!);
+  const outcomes = await Promise.all(messages.map((m) => o.publish(m)));
+  return requestOutcome(messages.map((message, i) => ({ message, outcome: outcomes[i]! })), o.keyName);
 }

@@ -11,9 +11,9 @@
 import type { Sink, SinkOutcome, SinkRequest } from '../../deliver/sink.js';
 import { bodyFromSlices } from '../../deliver/batch-body.js';
 import type { Throttle } from '../../deliver/rate-limit.js';
-import { partition, type BrokerMessage } from '../broker-groups.js';
-import { requestOutcome } from '../broker-outcome.js';
-import { NOT_SENT, messageRate } from '../broker-rate.js';
+import type { BrokerMessage } from '../broker-groups.js';
+import { sendPartitioned } from '../broker-outcome.js';
+import { messageRate } from '../broker-rate.js';
 import { brokerTls } from '../tls-files.js';
 import { AmqpClient, type Publication, type PublishResult } from './client.js';
 import { parseAmqpUrl, type AmqpSinkOptions } from './config.js';
@@ -53,18 +53,16 @@ export class AmqpSink implements Sink {
     });
   }
 
-  async send(req: SinkRequest): Promise<SinkOutcome> {
-    if (this.rate && !(await this.rate.wait(req.records))) return NOT_SENT;
-    let messages: BrokerMessage[];
-    try {
-      messages = partition(req, this.o.routingKey);
-    } catch (err) {
-      return amqpOutcome({ kind: 'lost', code: 'INTERNAL', message: errorMessage(err) }, 0, this.timeoutMs, this.o.policy);
-    }
-    if (messages.length === 1) return this.publish(req, messages[0]!);
-    const outcomes = await Promise.all(messages.map((m) => this.publish(req, m)));
-    return requestOutcome(messages.map((message, i) => ({ message, outcome: outcomes[i]! })), 'routing key');
+  send(req: SinkRequest): Promise<SinkOutcome> {
+    return sendPartitioned(req, {
+      rate: this.rate,
+      key: this.o.routingKey,
+      keyName: 'routing key',
+      publish: (m) => this.publish(req, m),
+      failed: (err) => amqpOutcome({ kind: 'lost', code: 'INTERNAL', message: errorMessage(err) }, 0, this.timeoutMs, this.o.policy),
+    });
   }
+
 
   /** the broker is blocking publishes now (memory or disk alarm) */
   get blocked(): boolean {

@@ -10,9 +10,9 @@
 import type { Sink, SinkOutcome, SinkRequest } from '../../deliver/sink.js';
 import { bodyFromSlices } from '../../deliver/batch-body.js';
 import type { Throttle } from '../../deliver/rate-limit.js';
-import { partition, type BrokerMessage } from '../broker-groups.js';
-import { requestOutcome } from '../broker-outcome.js';
-import { NOT_SENT, messageRate } from '../broker-rate.js';
+import type { BrokerMessage } from '../broker-groups.js';
+import { sendPartitioned } from '../broker-outcome.js';
+import { messageRate } from '../broker-rate.js';
 import { brokerTls } from '../tls-files.js';
 import { errorMessage } from '../../util/errors.js';
 import { NatsClient, type NatsPublishResult } from './client.js';
@@ -44,18 +44,16 @@ export class NatsSink implements Sink {
     });
   }
 
-  async send(req: SinkRequest): Promise<SinkOutcome> {
-    if (this.rate && !(await this.rate.wait(req.records))) return NOT_SENT;
-    let messages: BrokerMessage[];
-    try {
-      messages = partition(req, this.o.subject);
-    } catch (err) {
-      return natsOutcome({ kind: 'disconnected', message: `internal error: ${errorMessage(err)}` }, this.o.policy);
-    }
-    if (messages.length === 1) return this.publish(req, messages[0]!);
-    const outcomes = await Promise.all(messages.map((m) => this.publish(req, m)));
-    return requestOutcome(messages.map((message, i) => ({ message, outcome: outcomes[i]! })), 'subject');
+  send(req: SinkRequest): Promise<SinkOutcome> {
+    return sendPartitioned(req, {
+      rate: this.rate,
+      key: this.o.subject,
+      keyName: 'subject',
+      publish: (m) => this.publish(req, m),
+      failed: (err) => natsOutcome({ kind: 'disconnected', message: `internal error: ${errorMessage(err)}` }, this.o.policy),
+    });
   }
+
 
   close(): Promise<void> {
     this.rate?.abort();
