@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createRecordGenerator, segmentName } from '../test/helpers/records.js';
 import { SegmentWriter } from '../test/helpers/segment-writer.js';
 import { BIN } from './data.js';
-import { median } from './measure.js';
+import { measure, median } from './measure.js';
 import { startReceiver, type RunningReceiver } from './tail.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -53,38 +53,18 @@ interface Run {
 }
 
 /** `loghook tail --once --config FILE`, its wall time, CPU and peak RSS. */
-function runTail(configText: string, data: { dir: string }): Promise<Run> {
+async function runTail(configText: string, data: { dir: string }): Promise<Run> {
   const tmp = mkdtempSync(join(tmpdir(), 'loghook-bench-hooks-'));
   const file = join(tmp, 'loghook.toml');
   writeFileSync(file, `state_dir = "${join(tmp, 'state')}"\nlog_format = "json"\nmax_queue = "1000GiB"\n[source]\nlog_dirs = ["${data.dir}"]\n${configText}`);
-  return new Promise((res, rej) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [BIN, 'tail', '--config', file, '--once'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    let peakKb = 0;
-    let ticks = 0;
-    const poll = setInterval(() => {
-      try {
-        const st = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-        ticks = Number(f[11]) + Number(f[12]); // utime + stime
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) peakKb = Math.max(peakKb, Number(m[1]));
-      } catch {
-        /* exited */
-      }
-    }, 10);
-    child.on('error', rej);
-    child.on('close', (code) => {
-      clearInterval(poll);
-      rmSync(tmp, { recursive: true, force: true });
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (code !== 0 && code !== 10) return rej(new Error(`tail exited ${code}: ${stderr.slice(-1500)}`));
-      const end = stderr.split('\n').filter((l) => l.includes('"caught up"') || l.includes('"done for now')).map((l) => JSON.parse(l) as { delivered: number })[0];
-      res({ seconds, cpuSeconds: ticks / 100, peakRssMb: peakKb / 1024, delivered: end?.delivered ?? 0 });
-    });
-  });
+  try {
+    const m = await measure(process.execPath, [BIN, 'tail', '--config', file, '--once']);
+    if (m.code !== 0 && m.code !== 10) throw new Error(`tail exited ${m.code}: ${m.stderr.slice(-1500)}`);
+    const end = m.stderr.split('\n').filter((l) => l.includes('"caught up"') || l.includes('"done for now')).map((l) => JSON.parse(l) as { delivered: number })[0];
+    return { seconds: m.seconds, cpuSeconds: m.cpuSeconds, peakRssMb: m.peakRssMb, delivered: end?.delivered ?? 0 };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 const hook = (name: string, url: string, extra = '') => `[[hook]]\nname = "${name}"\nurl = "${url}"\nbatch_size = 100\n${extra}`;
