@@ -1,6 +1,7 @@
 // Benchmark (a script, not a test): loghook's broker sinks driven by the real Dispatcher over an
 // in-memory queue, against a bare publisher written with the same client library in the same
-// run (rounds alternate which goes first): same record bytes, same body per message, the same number of messages in flight, confirms
+// run (rounds alternate which goes first): same record bytes, same body and headers per message (the bare
+// publisher knows its records' fields; loghook reads them from each record), the same number of messages in flight, confirms
 // (AMQP confirm channel) or acks (JetStream publish) awaited for each.
 //   node dist/bench/brokers.js [records per case, default 200000] [amqp|nats] [in flight, default 8]
 // Brokers are private instances (test/helpers), each in its own processes. The queue holds at
@@ -35,6 +36,7 @@ const LINE = JSON.stringify({
   num_attempts: 0, bounce_classification: 'Uncategorized', egress_pool: 'pool', egress_source: 'src',
   meta: { tenant: 'acme', campaign: 'welcome' }, headers: { Subject: 'hello there'.repeat(20) }, nodeid: 'n'.repeat(36),
 }) + '\n';
+const NODE = 'n'.repeat(36);
 
 function makeRow(records: number, rowId: number, firstLine: number): QueuedMessage {
   const len = Buffer.byteLength(LINE);
@@ -94,8 +96,23 @@ async function dispatcherCase(sink: Sink, total: number, batch: number, inFlight
   return r;
 }
 
+/**
+ * What loghook's message carries besides its body, which a bare publisher knows by construction
+ * (every record is the same Delivery of tenant acme): the same headers, so that both put the same
+ * bytes on the wire and the broker stores the same messages.
+ */
+export interface BareHeaders {
+  type: string;
+  tenant: string;
+  campaign: string;
+  node: string;
+  attempt: string;
+  /** several records: their event ids, as loghook lists them */
+  eventIds: string | null;
+}
+
 /** A bare publisher: `inFlight` workers, each publish awaited for its confirm. */
-async function bareCase(publish: (body: Buffer, id: string) => Promise<void>, total: number, batch: number, inFlight: number): Promise<Result> {
+async function bareCase(publish: (body: Buffer, id: string, h: BareHeaders) => Promise<void>, total: number, batch: number, inFlight: number): Promise<Result> {
   let next = 0;
   const worker = async () => {
     while (next < total) {
@@ -104,7 +121,8 @@ async function bareCase(publish: (body: Buffer, id: string) => Promise<void>, to
       // the same bytes loghook sends: the record, or an array of records
       const row = makeRow(batch, 1, first);
       const ids = eventIdsOf([{ msg: row, from: 0, to: batch }]);
-      await publish(bodyFromSlices([{ msg: row, from: 0, to: row.ends.length }], 'array').body, requestId(ids));
+      const h: BareHeaders = { type: 'Delivery', tenant: 'acme', campaign: 'welcome', node: NODE, attempt: '1', eventIds: batch > 1 ? ids.join(',') : null };
+      await publish(bodyFromSlices([{ msg: row, from: 0, to: row.ends.length }], 'array').body, requestId(ids), h);
     }
   };
   return measure(total, () => Promise.all(Array.from({ length: inFlight }, worker)).then(() => undefined));
@@ -131,10 +149,12 @@ async function amqpCases(inFlight: number): Promise<Record<string, unknown>> {
         const c = await amqp.connect(rmq.url());
         const cc = await c.createConfirmChannel();
         const r = await bareCase(
-          (body, id) =>
-            new Promise((resolve, reject) =>
-              cc.publish('bench', 'kumo', body, { persistent: true, messageId: id, contentType: 'application/json', appId: 'bench', mandatory: true }, (err: unknown) => (err ? reject(err) : resolve())),
-            ),
+          (body, id, h) => {
+            const headers: Record<string, string | number> = { 'loghook-attempt': 1, tenant: h.tenant, campaign: h.campaign, node: h.node };
+            if (h.eventIds !== null) headers['loghook-event-ids'] = h.eventIds;
+            const props = { persistent: true, messageId: id, contentType: 'application/json', appId: 'loghook', type: h.type, timestamp: Math.floor(Date.now() / 1000), headers, mandatory: true };
+            return new Promise((resolve, reject) => cc.publish('bench', 'kumo', body, props, (err: unknown) => (err ? reject(err) : resolve())));
+          },
           perRound, batch, inFlight,
         );
         await c.close();
@@ -164,9 +184,15 @@ async function natsCases(inFlight: number): Promise<Record<string, unknown>> {
         await purge();
         const nc = await connect({ servers: [srv.url] });
         const js = jetstream(nc);
-        const r = await bareCase(async (body, id) => {
+        const r = await bareCase(async (body, id, f) => {
           const h = natsHeaders();
           h.set('Content-Type', 'application/json');
+          h.set('Loghook-Attempt', f.attempt);
+          h.set('Loghook-Type', f.type);
+          h.set('Loghook-Tenant', f.tenant);
+          h.set('Loghook-Campaign', f.campaign);
+          h.set('Loghook-Node', f.node);
+          if (f.eventIds !== null) h.set('Loghook-Event-Ids', f.eventIds);
           await js.publish('bench.events', body, { msgID: id, headers: h });
         }, perRound, batch, inFlight);
         await nc.close();
