@@ -110,3 +110,23 @@ test('through the dispatcher: a record the template cannot render is dead-letter
   assert.deepEqual(ids.sort(), lines.map((_, i) => `m${i}`).filter((m) => m !== 'm13').sort(), 'each neighbour once: nothing of a refused request was published');
   assert.ok(logs.some((l) => l.level === 'warn' && l.msg.includes('event feedfacefeedface-13 cannot be shaped')), 'the split is logged with its cause');
 });
+
+test('max_batch_bytes holds for the shaped message: one of several records over it splits the request unpublished, a single record goes whatever its size', async () => {
+  const p = `big${++n}`;
+  const name = await stream(p);
+  // two records as a raw array fit; wrapped in an envelope they do not
+  const records = [kumo(0), kumo(1)];
+  const max = records.reduce((b, r) => b + JSON.stringify(r).length + 1, 0) + 20;
+  const s = new NatsSink({ servers: [srv.url], subject: `${p}.events`, version: '9.9.9', logger: captureLogger([]), timeoutMs: 5000, shaper: shaperOf({ mode: 'raw' }, 'envelope'), maxBatchBytes: max });
+  const out = await s.send(requestOf(rowOf(records)));
+  assert.equal(out.verdict, 'retry');
+  assert.equal(out.kind, 'too-large');
+  assert.match(out.disposition!, new RegExp(`^the shaped body is \\d+ bytes, over max_batch_bytes ${max}: split$`));
+  assert.equal((await srv.messages(name)).length, 0, 'nothing published');
+  const one = requestOf(rowOf([kumo(2, { tenant: 'x'.repeat(max) })]));
+  assert.equal((await s.send(one)).verdict, 'delivered');
+  await s.close();
+  const [m] = await srv.messages(name);
+  assert.ok(m!.data.length > max);
+  assert.equal((JSON.parse(m!.data.toString()) as { batch_id: string }).batch_id, one.id);
+});
