@@ -6,17 +6,17 @@
 // A record the shaper cannot shape (a template error, a line that is not JSON) stops the build:
 // the caller learns which record, by its place in the body, and why (shaper.ts decides what then).
 import { recordStart } from '../spool/types.js';
-import type { RequestSlice } from '../deliver/sink.js';
+import type { RowSlice } from '../deliver/batch-body.js';
 import { BodyWriter, ShapeError, type RecordShaper } from './writer.js';
 
 export type ShapedFormat = 'array' | 'ndjson' | 'envelope';
 
 export interface BatchInput {
-  slices: readonly RequestSlice[];
+  slices: readonly RowSlice[];
   records: number;
   /** in body order */
   eventIds: readonly string[];
-  /** the request's webhook-id */
+  /** the request's webhook-id (a broker message's id) */
   id: string;
 }
 

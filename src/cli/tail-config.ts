@@ -35,7 +35,7 @@ export function tailOptionsOf(config: Config, file: string | null, deps: HookDep
 export function notRunnableYet(config: Config, file: string | null): string | null {
   const from = file ?? 'the command line';
   for (const hook of config.hooks) {
-    const notYet = hook.kind === 'http' ? unsupported(hook) : brokerUnsupported(hook);
+    const notYet = unsupported(hook);
     if (notYet.length > 0) {
       return `${from}: hook '${hook.name}': ${notYet.join(', ')} ${notYet.length > 1 ? 'are' : 'is'} validated but not implemented yet by tail; leave ${notYet.length > 1 ? 'them' : 'it'} out for now`;
     }
@@ -43,16 +43,7 @@ export function notRunnableYet(config: Config, file: string | null): string | nu
   return null;
 }
 
-/** The keys a broker hook may set that its sinks do not do yet. */
-function brokerUnsupported(h: Exclude<HookConfig, { kind: 'http' }>): string[] {
-  const keys: [boolean, string][] = [
-    [h.batchFormat === 'envelope', 'batch_format = "envelope"'],
-    [h.body.mode !== 'raw', 'body'],
-  ];
-  return keys.filter(([set]) => set).map(([, k]) => k);
-}
-
-/** The file keys set to something this build's runtime does not do (an http hook: none now). */
-function unsupported(_h: HookConfig & { kind: 'http' }): string[] {
+/** The file keys set to something this build's runtime does not do (none now, of any kind). */
+function unsupported(_h: HookConfig): string[] {
   return [];
 }

@@ -87,13 +87,15 @@ function deliveryOf(h: HookConfig): HookRuntime['delivery'] {
  */
 function brokerHook(h: AmqpHookConfig | NatsHookConfig, deps: HookDeps): HookRuntime {
   const plain = h.match.length === 0;
+  // compiled once per hook, as for HTTP; null keeps the raw fast path
+  const shaper = shaperOf(h);
   const rt: HookRuntime = {
     name: h.name,
     describe: `${h.name} (${h.kind === 'amqp' ? maskAmqpUrl(h.url) : h.servers.join(',')})`,
     select: { chunkRecords: Math.max(h.batchSize, 100), chunkBytes: h.maxBatchBytes },
     delivery: deliveryOf(h),
     sinkFor: () => {
-      const common = { timeoutMs: h.timeoutMs, version: deps.version, logger: deps.logger, clock: deps.clock, ...brokerTlsOf(h.tls), ...(h.maxMessageRatePerSecond !== undefined ? { maxMessageRate: h.maxMessageRatePerSecond } : {}) };
+      const common = { timeoutMs: h.timeoutMs, version: deps.version, logger: deps.logger, clock: deps.clock, ...brokerTlsOf(h.tls), ...(h.maxMessageRatePerSecond !== undefined ? { maxMessageRate: h.maxMessageRatePerSecond } : {}), shaper, maxBatchBytes: h.maxBatchBytes };
       if (h.kind === 'amqp') {
         return new AmqpSink({ url: h.url, exchange: h.exchange, routingKey: keyTemplate(h.routingKey, `hook '${h.name}': routing_key`), mandatory: h.mandatory, ...common });
       }
@@ -199,7 +201,7 @@ function httpHook(h: HttpHookConfig, deps: HookDeps): HookRuntime {
 const STANDARD_SIGNATURE = { header: 'webhook-signature', format: 'v1,<base64>' };
 
 /** The hook's body shaper (src/body/), or null for raw records. Throws UsageError naming the hook. */
-function shaperOf(h: HttpHookConfig): BodyShaper | null {
+function shaperOf(h: HookConfig): BodyShaper | null {
   try {
     return createBodyShaper(h.body, h.batchFormat);
   } catch (err) {

@@ -22,6 +22,7 @@ import type { Throttle } from '../deliver/rate-limit.js';
 import { partition, type BrokerMessage } from './broker-groups.js';
 import type { KeyOf } from './broker-fields.js';
 import { NOT_SENT } from './broker-rate.js';
+import type { BrokerBodies, MessageBody } from './broker-body.js';
 
 export interface MessageOutcome {
   message: BrokerMessage;
@@ -51,21 +52,26 @@ export function requestOutcome(parts: readonly MessageOutcome[], keyName: 'routi
 
 /**
  * A broker sink's send, the same for every broker: wait for max_message_rate, one message per
- * rendered key, each published; the request's outcome combines theirs. `failed` says what an
- * unexpected error while partitioning means in this broker's words.
+ * rendered key, every message's body built (broker-body.ts: a request that cannot be shaped is
+ * refused before anything is published), each published; the request's outcome combines theirs.
+ * `failed` says what an unexpected error while partitioning or building means in this broker's words.
  */
 export async function sendPartitioned(
   req: SinkRequest,
-  o: { rate: Throttle | null; key: KeyOf; keyName: 'routing key' | 'subject'; publish(m: BrokerMessage): Promise<SinkOutcome>; failed(err: unknown): SinkOutcome },
+  o: { rate: Throttle | null; key: KeyOf; keyName: 'routing key' | 'subject'; bodies: BrokerBodies; publish(m: BrokerMessage, body: MessageBody): Promise<SinkOutcome>; failed(err: unknown): SinkOutcome },
 ): Promise<SinkOutcome> {
   if (o.rate && !(await o.rate.wait(req.records))) return NOT_SENT;
   let messages: BrokerMessage[];
+  let bodies: MessageBody[];
   try {
     messages = partition(req, o.key);
+    const built = o.bodies.build(req, messages);
+    if ('refused' in built) return built.refused;
+    bodies = built;
   } catch (err) {
     return o.failed(err);
   }
-  if (messages.length === 1) return o.publish(messages[0]!);
-  const outcomes = await Promise.all(messages.map((m) => o.publish(m)));
+  if (messages.length === 1) return o.publish(messages[0]!, bodies[0]!);
+  const outcomes = await Promise.all(messages.map((m, i) => o.publish(m, bodies[i]!)));
   return requestOutcome(messages.map((message, i) => ({ message, outcome: outcomes[i]! })), o.keyName);
 }

@@ -1,5 +1,5 @@
 // The AMQP sink's options, as the config file's hook keys give them (`kind = "amqp"`): url,
-// exchange, routing_key, mandatory, max_message_rate, and the TLS keys of every kind (ca_file,
+// exchange, routing_key, mandatory, max_message_rate, body shaping (broker-body.ts), and the TLS keys of every kind (ca_file,
 // ca_file_only, client_cert, client_key, client_key_password, tls_min_version, tls_server_name,
 // tls_insecure_skip_verify: tls-files.ts). Credentials live in the
 // URL's userinfo (resolved from ${env:...}/${file:...} by the config loader) and never leave this
@@ -9,9 +9,10 @@ import type { Logger } from '../../telemetry/logger.js';
 import type { Clock } from '../../util/clock.js';
 import type { KeyOf } from '../broker-fields.js';
 import type { BrokerTlsOptions } from '../tls-files.js';
+import type { BrokerBodyOptions } from '../broker-body.js';
 import type { AmqpPolicyOverrides } from './policy.js';
 
-export interface AmqpSinkOptions extends BrokerTlsOptions {
+export interface AmqpSinkOptions extends BrokerTlsOptions, BrokerBodyOptions {
   /** amqp://user:password@host:5672/vhost or amqps://...; the vhost is the path ("/" when empty) */
   url: string;
   /** "" is the default exchange (routing key = queue name) */

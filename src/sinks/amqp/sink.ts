@@ -1,18 +1,18 @@
 // The AMQP sink: a request's records are partitioned by the routing key each renders
 // (broker-groups.ts), and each key's records are one persistent message to the exchange,
 // confirmed by the broker; the request is delivered when all are (broker-outcome.ts). A
-// message's body is built exactly as the HTTP hook's (deliver/batch-body.ts: one record's raw
-// bytes, or a JSON array for several); the properties say what it is:
+// message's body is built exactly as the HTTP hook's (broker-body.ts: one record's raw bytes, a
+// JSON array for several, or the hook's body shaping); the properties say what it is, shaped or not:
 //   delivery_mode 2 (persistent), message_id = the message's id (a single record's event id, else
 //   the batch id of its records), content_type, type = record type, timestamp = when sent (unix
 //   seconds), app_id = loghook; headers tenant, campaign, node (kumod's nodeid), loghook-attempt,
 //   and for several records loghook-event-ids (their ids in body order). type, tenant, campaign
 //   and node are left out when the message's records do not all agree on them.
 import type { Sink, SinkOutcome, SinkRequest } from '../../deliver/sink.js';
-import { bodyFromSlices } from '../../deliver/batch-body.js';
 import type { Throttle } from '../../deliver/rate-limit.js';
 import type { BrokerMessage } from '../broker-groups.js';
 import { sendPartitioned } from '../broker-outcome.js';
+import { BrokerBodies, type MessageBody } from '../broker-body.js';
 import { messageRate } from '../broker-rate.js';
 import { brokerTls } from '../tls-files.js';
 import { AmqpClient, type Publication, type PublishResult } from './client.js';
@@ -31,6 +31,7 @@ export class AmqpSink implements Sink {
   private readonly mandatory: boolean;
   private readonly timeoutMs: number;
   private readonly rate: Throttle | null;
+  private readonly bodies: BrokerBodies;
   private warnedIds = false;
 
   constructor(private readonly o: AmqpSinkOptions) {
@@ -40,6 +41,7 @@ export class AmqpSink implements Sink {
     this.timeoutMs = o.timeoutMs ?? 30_000;
     this.tlsInsecure = o.tlsInsecureSkipVerify === true;
     this.rate = messageRate(o.maxMessageRate, o.clock);
+    this.bodies = new BrokerBodies(o, o.logger, ep.masked);
     const tls = brokerTls(o, ep.masked, o.logger);
     if (tls !== null && ep.protocol !== 'amqps') throw new UsageError(`the TLS keys (ca_file, client_cert, tls_server_name, ...) need an amqps:// url: ${ep.masked}`);
     this.client = new AmqpClient({
@@ -58,7 +60,8 @@ export class AmqpSink implements Sink {
       rate: this.rate,
       key: this.o.routingKey,
       keyName: 'routing key',
-      publish: (m) => this.publish(req, m),
+      bodies: this.bodies,
+      publish: (m, body) => this.publish(req, m, body),
       failed: (err) => amqpOutcome({ kind: 'lost', code: 'INTERNAL', message: errorMessage(err) }, 0, this.timeoutMs, this.o.policy),
     });
   }
@@ -79,12 +82,10 @@ export class AmqpSink implements Sink {
     return this.client.destroy();
   }
 
-  private async publish(req: SinkRequest, m: BrokerMessage): Promise<SinkOutcome> {
-    let bytes = 0;
+  private async publish(req: SinkRequest, m: BrokerMessage, { body, contentType }: MessageBody): Promise<SinkOutcome> {
+    const bytes = body.length;
     let result: PublishResult;
     try {
-      const { body, contentType } = bodyFromSlices(m.slices, req.format);
-      bytes = body.length;
       result = await this.client.publish(this.publication(req, m, body, contentType));
     } catch (err) {
       result = { kind: 'lost', code: 'INTERNAL', message: errorMessage(err) };

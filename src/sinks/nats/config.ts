@@ -1,6 +1,7 @@
 // The NATS JetStream sink's options, as the config file's hook keys give them (`kind = "nats"`):
 // servers, subject, one of token / user + password / nkey_seed / creds_file (resolved from
-// ${env:...}/${file:...} by the config loader), max_message_rate, and the TLS keys of every kind
+// ${env:...}/${file:...} by the config loader), max_message_rate, body shaping (broker-body.ts),
+// and the TLS keys of every kind
 // (tls-files.ts). Secrets never
 // leave this folder: `endpoint` names the servers without userinfo.
 import { UsageError } from '../../util/errors.js';
@@ -8,9 +9,10 @@ import type { Logger } from '../../telemetry/logger.js';
 import type { Clock } from '../../util/clock.js';
 import type { KeyOf } from '../broker-fields.js';
 import type { BrokerTlsOptions } from '../tls-files.js';
+import type { BrokerBodyOptions } from '../broker-body.js';
 import type { NatsPolicyOverrides } from './policy.js';
 
-export interface NatsSinkOptions extends BrokerTlsOptions {
+export interface NatsSinkOptions extends BrokerTlsOptions, BrokerBodyOptions {
   /** nats://host:4222 or tls://host:4222, one or more of one cluster */
   servers: readonly string[];
   /** a fixed subject or one rendered from each record (the template `kumo.events.{type}`) */

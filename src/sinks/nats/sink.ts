@@ -1,17 +1,18 @@
 // The NATS JetStream sink: a request's records are partitioned by the subject each renders
 // (broker-groups.ts), and each subject's records are one message published to JetStream and
 // acked by the stream; the request is delivered when all are (broker-outcome.ts). A message's
-// body is built exactly as the HTTP hook's (deliver/batch-body.ts). Headers:
+// body is built exactly as the HTTP hook's (broker-body.ts: raw records, or the hook's body
+// shaping). Headers, shaped or not:
 //   Nats-Msg-Id = the message's id (a single record's event id, else the batch id of its records):
 //   within the stream's duplicate window JetStream keeps the first copy only, so the copies
 //   at-least-once delivery makes after a crash never reach the stream twice. Content-Type,
 //   Loghook-Type, Loghook-Tenant, Loghook-Campaign, Loghook-Node (each left out when the message's
 //   records do not all agree on it), Loghook-Attempt, and for several records Loghook-Event-Ids.
 import type { Sink, SinkOutcome, SinkRequest } from '../../deliver/sink.js';
-import { bodyFromSlices } from '../../deliver/batch-body.js';
 import type { Throttle } from '../../deliver/rate-limit.js';
 import type { BrokerMessage } from '../broker-groups.js';
 import { sendPartitioned } from '../broker-outcome.js';
+import { BrokerBodies, type MessageBody } from '../broker-body.js';
 import { messageRate } from '../broker-rate.js';
 import { brokerTls } from '../tls-files.js';
 import { errorMessage } from '../../util/errors.js';
@@ -25,6 +26,7 @@ export class NatsSink implements Sink {
   readonly tlsInsecure: boolean;
   private readonly client: NatsClient;
   private readonly rate: Throttle | null;
+  private readonly bodies: BrokerBodies;
 
   constructor(private readonly o: NatsSinkOptions) {
     const { servers, masked } = parseServers(o.servers);
@@ -32,6 +34,7 @@ export class NatsSink implements Sink {
     this.endpoint = masked;
     this.tlsInsecure = o.tlsInsecureSkipVerify === true;
     this.rate = messageRate(o.maxMessageRate, o.clock);
+    this.bodies = new BrokerBodies(o, o.logger, masked);
     const { token, user, password, nkeySeed, credsFile } = o;
     this.client = new NatsClient({
       servers, masked,
@@ -49,7 +52,8 @@ export class NatsSink implements Sink {
       rate: this.rate,
       key: this.o.subject,
       keyName: 'subject',
-      publish: (m) => this.publish(req, m),
+      bodies: this.bodies,
+      publish: (m, body) => this.publish(req, m, body),
       failed: (err) => natsOutcome({ kind: 'disconnected', message: `internal error: ${errorMessage(err)}` }, this.o.policy),
     });
   }
@@ -65,10 +69,9 @@ export class NatsSink implements Sink {
     return this.client.destroy();
   }
 
-  private async publish(req: SinkRequest, m: BrokerMessage): Promise<SinkOutcome> {
+  private async publish(req: SinkRequest, m: BrokerMessage, { body, contentType }: MessageBody): Promise<SinkOutcome> {
     let result: NatsPublishResult;
     try {
-      const { body, contentType } = bodyFromSlices(m.slices, req.format);
       const f = m.fields;
       const h: Record<string, string> = { 'Content-Type': contentType, 'Loghook-Attempt': String(req.attempt) };
       if (f.type !== null) h['Loghook-Type'] = f.type;
