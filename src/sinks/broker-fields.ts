@@ -38,8 +38,13 @@ export function fieldsOf(view: RecordView): RecordFields {
       tenant = text(meta[0]!, meta[1]!);
       campaign = text(meta[2]!, meta[3]!);
     }
-    const q = view.queue();
-    return { type: text(top[0]!, top[1]!), tenant: tenant ?? q.tenant ?? null, campaign: campaign ?? q.campaign ?? null, node: text(top[4]!, top[5]!) };
+    // the queue name only when meta lacks one of them (parsing it was a fifth of this function)
+    if (tenant === null || campaign === null) {
+      const q = view.queue();
+      tenant ??= q.tenant ?? null;
+      campaign ??= q.campaign ?? null;
+    }
+    return { type: text(top[0]!, top[1]!), tenant, campaign, node: text(top[4]!, top[5]!) };
   }
   const rec = view.record() as Record<string, unknown> | null;
   if (rec === null) return NO_FIELDS;
