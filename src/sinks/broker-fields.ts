@@ -70,3 +70,59 @@ function str(v: unknown): string | null {
 
 /** A routing key or subject: a fixed string, or rendered from each record (pipeline/hooks.ts keyTemplate). */
 export type KeyOf = string | ((view: RecordView) => string);
+
+/** The JSON bytes a string field's value is written as, to compare records by bytes. */
+function token(v: string | null): Buffer | null {
+  return v === null ? null : Buffer.from(JSON.stringify(v), 'utf8');
+}
+
+function sameBytes(buf: Buffer, s: number, e: number, t: Buffer): boolean {
+  if (s < 0 || e - s !== t.length) return false;
+  for (let i = 0; i < t.length; i++) if (buf[s + i] !== t[i]) return false;
+  return true;
+}
+
+/**
+ * The fields all of a message's records agree on, gathered record by record: the first record's
+ * are read (fieldsOf); every later record's values are compared by their bytes with the first's,
+ * without building a string, and a field once disagreed on is no longer looked at. A value
+ * written differently (an escape where the first had none) counts as a disagreement: the header
+ * is then left out, never wrong. Records the scan cannot follow take the fieldsOf path.
+ */
+export class CommonFields {
+  private f: RecordFields | null = null;
+  /** the first record's values as JSON bytes: type, tenant, campaign, node */
+  private t: (Buffer | null)[] = [];
+
+  get fields(): RecordFields {
+    return this.f ?? NO_FIELDS;
+  }
+
+  add(view: RecordView): void {
+    const f = this.f;
+    if (f === null) {
+      this.f = fieldsOf(view);
+      this.t = [token(this.f.type), token(this.f.tenant), token(this.f.campaign), token(this.f.node)];
+      return;
+    }
+    if (f.type === null && f.tenant === null && f.campaign === null && f.node === null) return;
+    const { buf, start, end } = view;
+    if (view.parsed || !scanObject(buf, start, end, TOP, top)) {
+      this.f = commonFields(f, fieldsOf(view));
+      return;
+    }
+    let { type, tenant, campaign, node } = f;
+    if (tenant !== null || campaign !== null) {
+      // meta's own values, else the queue name's: a record without them in meta goes the long way
+      if (top[2]! < 0 || !scanObject(buf, top[2]!, top[3]!, META, meta) || meta[0]! < 0 || meta[2]! < 0) {
+        this.f = commonFields(f, fieldsOf(view));
+        return;
+      }
+      if (tenant !== null && !sameBytes(buf, meta[0]!, meta[1]!, this.t[1]!)) tenant = null;
+      if (campaign !== null && !sameBytes(buf, meta[2]!, meta[3]!, this.t[2]!)) campaign = null;
+    }
+    if (type !== null && !sameBytes(buf, top[0]!, top[1]!, this.t[0]!)) type = null;
+    if (node !== null && !sameBytes(buf, top[4]!, top[5]!, this.t[3]!)) node = null;
+    if (type !== f.type || tenant !== f.tenant || campaign !== f.campaign || node !== f.node) this.f = { type, tenant, campaign, node };
+  }
+}

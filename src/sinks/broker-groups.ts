@@ -13,7 +13,7 @@ import type { RowSlice } from '../deliver/batch-body.js';
 import { requestId } from '../hook/event-id.js';
 import { RecordView } from '../record/view.js';
 import { recordStart } from '../spool/types.js';
-import { commonFields, fieldsOf, type KeyOf, type RecordFields } from './broker-fields.js';
+import { CommonFields, NO_FIELDS, type KeyOf, type RecordFields } from './broker-fields.js';
 
 export interface BrokerMessage {
   /** the routing key or subject */
@@ -31,20 +31,20 @@ export interface BrokerMessage {
 
 /** The messages of `req`, one per key. */
 export function partition(req: Pick<SinkRequest, 'slices' | 'eventIds' | 'id'>, key: KeyOf): BrokerMessage[] {
-  const byKey = new Map<string, BrokerMessage>();
-  const out: BrokerMessage[] = [];
+  const byKey = new Map<string, BrokerMessage & { common: CommonFields }>();
+  const out: (BrokerMessage & { common: CommonFields })[] = [];
   let pos = 0;
   for (const { msg, from, to } of req.slices) {
     for (let i = from; i < to; i++, pos++) {
       const view = new RecordView(msg.body, recordStart(msg, i), msg.ends[i]!);
       const k = typeof key === 'string' ? key : key(view);
-      const fields = fieldsOf(view);
       let m = byKey.get(k);
       if (m === undefined) {
-        m = { key: k, slices: [], records: 0, eventIds: [], id: '', fields };
+        m = { key: k, slices: [], records: 0, eventIds: [], id: '', fields: NO_FIELDS, common: new CommonFields() };
         byKey.set(k, m);
         out.push(m);
-      } else m.fields = commonFields(m.fields, fields);
+      }
+      m.common.add(view);
       const last = m.slices[m.slices.length - 1];
       if (last !== undefined && last.msg === msg && last.to === i) last.to = i + 1;
       else m.slices.push({ msg, from: i, to: i + 1 });
@@ -52,6 +52,5 @@ export function partition(req: Pick<SinkRequest, 'slices' | 'eventIds' | 'id'>, 
       m.eventIds.push(req.eventIds[pos]!);
     }
   }
-  for (const m of out) m.id = out.length === 1 ? req.id : requestId(m.eventIds);
-  return out;
+  return out.map(({ common, ...m }) => ({ ...m, id: out.length === 1 ? req.id : requestId(m.eventIds), fields: common.fields }));
 }
