@@ -6,38 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Spool } from '../../src/spool/spool.js';
 import { DeadLetterStore } from '../../src/spool/dead-letter-store.js';
-import { recordBytes, type ChunkInput, type QueuedMessage } from '../../src/spool/types.js';
-import { ManualClock, tempStateDir } from './support.js';
-
-/** Records `tag:i` for i in 0..n-1, back to back in one buffer. */
-function region(tag: string, n: number): { body: Buffer; starts: number[]; ends: number[] } {
-  const parts = Array.from({ length: n }, (_, i) => Buffer.from(`{"r":"${tag}:${i}"}\n`));
-  const starts: number[] = [];
-  const ends: number[] = [];
-  let at = 0;
-  for (const p of parts) {
-    starts.push(at);
-    ends.push((at += p.length));
-  }
-  return { body: Buffer.concat(parts), starts, ends };
-}
-
-/** A chunk of `queueId` holding records `pick` of the region (line = index), a view of its buffer. */
-function pickChunk(queueId: number, r: ReturnType<typeof region>, pick: number[]): ChunkInput {
-  const base = r.starts[pick[0]!]!;
-  const last = pick[pick.length - 1]!;
-  const contiguous = pick.every((p, i) => i === 0 || p === pick[i - 1]! + 1);
-  return {
-    queueId,
-    stream: 's1',
-    segment: 'seg-1',
-    segmentKey: '0123456789abcdef',
-    lines: pick,
-    body: r.body.subarray(base, r.ends[last]!),
-    ends: pick.map((p) => r.ends[p]! - base),
-    ...(contiguous ? {} : { starts: pick.map((p) => r.starts[p]! - base) }),
-  };
-}
+import { recordBytes, type QueuedMessage } from '../../src/spool/types.js';
+import { ManualClock, pickChunk, region, tempStateDir } from './support.js';
 
 const texts = (m: QueuedMessage) => Array.from(m.lines, (_, i) => recordBytes(m, i).toString().trim());
 const bodyFileBytes = (stateDir: string) =>

@@ -54,6 +54,36 @@ export function chunk(records: number, opts: { tag?: string; firstLine?: number;
   return { stream, segment: 'seg-1', segmentKey: '0123456789abcdef', lines, ends, body: Buffer.concat(parts) };
 }
 
+/** Records `tag:i` for i in 0..n-1, back to back in one buffer. */
+export function region(tag: string, n: number): { body: Buffer; starts: number[]; ends: number[] } {
+  const parts = Array.from({ length: n }, (_, i) => Buffer.from(`{"r":"${tag}:${i}"}\n`));
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let at = 0;
+  for (const p of parts) {
+    starts.push(at);
+    ends.push((at += p.length));
+  }
+  return { body: Buffer.concat(parts), starts, ends };
+}
+
+/** A chunk of `queueId` holding records `pick` of the region (line = index), a view of its buffer. */
+export function pickChunk(queueId: number, r: ReturnType<typeof region>, pick: number[]): ChunkInput {
+  const base = r.starts[pick[0]!]!;
+  const last = pick[pick.length - 1]!;
+  const contiguous = pick.every((p, i) => i === 0 || p === pick[i - 1]! + 1);
+  return {
+    queueId,
+    stream: 's1',
+    segment: 'seg-1',
+    segmentKey: '0123456789abcdef',
+    lines: pick,
+    body: r.body.subarray(base, r.ends[last]!),
+    ends: pick.map((p) => r.ends[p]! - base),
+    ...(contiguous ? {} : { starts: pick.map((p) => r.starts[p]! - base) }),
+  };
+}
+
 /** The texts of a message's records, without their padding and newlines. */
 export function recordTexts(m: { body: Buffer; ends: ArrayLike<number> }): string[] {
   const out: string[] = [];
