@@ -17,9 +17,9 @@ export interface BackoffOptions {
 }
 
 export const DEFAULT_RETRY_INTERVAL_MS = 60_000;
-export const DEFAULT_MAX_RETRY_INTERVAL_MS = 20 * 60_000;
+const DEFAULT_MAX_RETRY_INTERVAL_MS = 20 * 60_000;
 export const DEFAULT_MAX_AGE_MS = 7 * 86_400_000;
-export const DEFAULT_JITTER = 0.2;
+const DEFAULT_JITTER = 0.2;
 
 /** The wait after `attempts` failed attempts (attempts >= 1), jittered with `random`. */
 export function retryDelayMs(attempts: number, opts: BackoffOptions = {}, random: () => number = Math.random): number {
@@ -68,9 +68,4 @@ export function retryDueAts(
 /** The moment past which a message queued at `createdAt` is expired. */
 export function expiresAt(createdAt: number, maxAgeMs: number = DEFAULT_MAX_AGE_MS): number {
   return createdAt + maxAgeMs;
-}
-
-/** True when a message queued at `createdAt` may not wait until `dueAt`. */
-export function expiresBefore(createdAt: number, dueAt: number, maxAgeMs: number = DEFAULT_MAX_AGE_MS): boolean {
-  return dueAt > createdAt + maxAgeMs;
 }
