@@ -375,7 +375,7 @@ export class Spool {
     // Committed: now the bookkeeping in memory may follow, and emptied files may go.
     this.counters = counters;
     this.outcomes.settled();
-    this.endpointTable.settle();
+    this.endpointTable.settled();
     for (const key of applied.released) this.claimsOf(key.queueId).release(key.id);
     for (const key of applied.claimable) {
       this.foreign.own(key.id);
