@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { listSegments, type Listing, type Target } from './discovery.js';
 import { StreamProgress } from './progress.js';
 import { SegmentReader, type SegmentReport } from './segment-reader.js';
-import type { LineBatch, SegmentRef } from './types.js';
+import { isStreamOf, type LineBatch, type SegmentRef } from './types.js';
 import { DirWatch } from './dir-watch.js';
 import { UnreadableInputs, UNREADABLE_RETRY_MS, type UnreadableInput } from './unreadable.js';
 import { formatBytes, formatDuration } from '../config/units.js';
@@ -195,7 +195,7 @@ export class Tailer {
   private dropDeletedCheckpoints(listing: Listing): void {
     const unlisted = new Set(listing.failed.map((f) => f.path));
     for (const [stream, p] of this.progress) {
-      if ([...unlisted].some((dir) => stream.startsWith(dir + '/*'))) continue;
+      if ([...unlisted].some((dir) => isStreamOf(stream, dir))) continue;
       const names = new Set((listing.streams.get(stream) ?? []).map((s) => s.name));
       for (const [name, line] of [...p.open]) {
         if (names.has(name)) continue;
