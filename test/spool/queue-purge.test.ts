@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Spool } from '../../src/spool/spool.js';
 import { checkState } from '../../src/spool/state-check.js';
-import { allDead, assertLedgerMatchesRows, bodyFilePath, ManualClock, pickChunk, rawFiles, region, tempStateDir } from './support.js';
+import { allDead, assertLedgerMatchesRows, bodyFilePath, SettableClock, pickChunk, rawFiles, region, tempStateDir } from './support.js';
 
 const bodyFiles = (stateDir: string) => (existsSync(join(stateDir, 'bodies')) ? readdirSync(join(stateDir, 'bodies')).sort() : []);
 
 test('purging one hook of two that share a body file keeps the file for the other, with exact counters', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir, clock });
   const gone = spool.queueId('gone');
   const goneRoute = spool.queueId('gone', 'route:t1');
@@ -44,7 +44,7 @@ test('purging one hook of two that share a body file keeps the file for the othe
 
 test('purging the only hook whose rows live in a body file deletes the file and its ledger row', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir, clock });
   const gone = spool.queueId('gone');
   const kept = spool.queueId('kept');
@@ -78,7 +78,7 @@ test('purging the only hook whose rows live in a body file deletes the file and 
 
 test('a queue this process delivers from cannot be purged', () => {
   const stateDir = tempStateDir();
-  const spool = Spool.open({ stateDir, clock: new ManualClock(1000) });
+  const spool = Spool.open({ stateDir, clock: new SettableClock(1000) });
   const q = spool.queueId('live');
   spool.commit([pickChunk(q, region('a', 2), [0, 1])], new Map([['s1', 'cp']]));
   spool.queue(q).takeDue(10, 1000);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { Spool } from '../../src/spool/spool.js';
 import { DeadLetterStore } from '../../src/spool/dead-letter-store.js';
 import { recordBytes, type QueuedMessage } from '../../src/spool/types.js';
-import { ManualClock, pickChunk, region, tempStateDir } from './support.js';
+import { SettableClock, pickChunk, region, tempStateDir } from './support.js';
 
 const texts = (m: QueuedMessage) => Array.from(m.lines, (_, i) => recordBytes(m, i).toString().trim());
 const bodyFileBytes = (stateDir: string) =>
@@ -15,7 +15,7 @@ const bodyFileBytes = (stateDir: string) =>
 
 test('queues of several hooks take their own records from one region, stored once', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir, clock });
   const all = spool.queueId('all');
   const odd = spool.queueId('odd');
@@ -43,7 +43,7 @@ test('queues of several hooks take their own records from one region, stored onc
 
 test('the body file goes only once the last queue referring to it is done', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir, clock });
   const a = spool.queueId('a');
   const b = spool.queueId('b');
@@ -63,7 +63,7 @@ test('the body file goes only once the last queue referring to it is done', () =
 
 test('a retry stays in its queue and takes its own bytes inline; a down queue holds up no other', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir, clock });
   const down = spool.queueId('t', 'https://down.example/');
   const up = spool.queueId('t', 'https://up.example/');
@@ -88,7 +88,7 @@ test('a retry stays in its queue and takes its own bytes inline; a down queue ho
 
 test('dead letters remember their queue: listed, requeued and purged per queue', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir, clock });
   const a = spool.queueId('a');
   const b = spool.queueId('b');
@@ -115,7 +115,7 @@ test('dead letters remember their queue: listed, requeued and purged per queue',
 
 test('a row spread thin over a shared region holds only its own bytes, in memory and read back from disk', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir, clock });
   const all = spool.queueId('all');
   const sparse = spool.queueId('tenants', 'https://t7.example/hook');

@@ -1,4 +1,4 @@
-// Shared by the spool tests: temp state dirs, chunk builders and a manual clock.
+// Shared by the spool tests: temp state dirs, chunk builders, and the clock they set (test/helpers).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import type { Clock } from '../../src/util/clock.js';
 import type { ChunkInput, RecordResult } from '../../src/spool/types.js';
 
 const roots: string[] = [];
@@ -22,19 +21,7 @@ export function tempStateDir(): string {
   return join(root, 'state');
 }
 
-export class ManualClock implements Clock {
-  constructor(public t = 1_000_000) {}
-  now(): number {
-    return this.t;
-  }
-  sleep(): Promise<void> {
-    return Promise.resolve();
-  }
-  timer(_ms: number, fn: () => void): () => void {
-    queueMicrotask(fn);
-    return () => undefined;
-  }
-}
+export { SettableClock } from '../helpers/manual-clock.js';
 
 /** A chunk of `records` lines of one segment; record i's text is `${tag}:${firstLine + i}` padded to `size` bytes. */
 export function chunk(records: number, opts: { tag?: string; firstLine?: number; size?: number; stream?: string } = {}): ChunkInput {
