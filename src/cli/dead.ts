@@ -1,5 +1,6 @@
 // `loghook dead list|requeue|purge`: dead letters are never lost silently. Works while a tail
-// runs: the tail picks requeued records up on its own.
+// runs: the tail picks requeued records up on its own. `purge --hook NAME --all` of a hook no
+// longer configured drops its queued records too, and that needs the lock (dead-purge.ts).
 import { Command, Option } from 'commander';
 import type { DeadLetterStore } from '../spool/dead-letter-store.js';
 import type { DeadLetter, DeadSelector } from '../spool/types.js';
@@ -97,13 +98,29 @@ export function deadCommand(ctx: CommandContext): Command {
       .addOption(endpointOption())
       .addOption(idOption())
       .addOption(olderOption())
-      .option('--all', 'every dead letter (of --hook)', false)
+      .option('--all', name === 'purge' ? 'every dead letter (of --hook); with --hook of a hook no longer configured, its queued records too (no tail may run)' : 'every dead letter (of --hook)', false)
       .action(async (f: SelectFlags) => {
         const store = await open(f, ctx);
+        let kept = '';
         try {
-          const sel = selector(f, ctx.clock.now(), true, queuesOf(store, f, !f.id));
+          const queueIds = queuesOf(store, f, !f.id);
+          const sel = selector(f, ctx.clock.now(), true, queueIds);
+          // --hook NAME --all of a hook with queued records: they go too if no tail runs it any more
+          const queued = name === 'purge' && f.all && f.hook !== undefined ? store.queues().filter((q) => queueIds!.includes(q.id)) : [];
+          const records = queued.reduce((n, q) => n + q.records, 0);
+          if (records > 0) {
+            const stateDir = f.stateDir ?? defaultStateDir();
+            const { hookVerdict, purgeRemovedHook } = await import('./dead-purge.js');
+            const v = hookVerdict(stateDir, f.hook!);
+            if (!v.configured) {
+              store.close();
+              ctx.stdout.write(await purgeRemovedHook(stateDir, f.hook!, queued, v.running));
+              return;
+            }
+            kept = `; kept ${records} queued records: ${v.why}`;
+          }
           const n = name === 'requeue' ? store.requeue(sel) : store.purge(sel);
-          ctx.stdout.write(`${name === 'requeue' ? 'requeued' : 'purged'} ${n} dead letters\n`);
+          ctx.stdout.write(`${name === 'requeue' ? 'requeued' : 'purged'} ${n} dead letters${kept}\n`);
         } finally {
           store.close();
         }

@@ -10,7 +10,7 @@ import type { SinkOutcome } from './sink.js';
 import type { QueuePort, RecordResult } from './queue-port.js';
 import type { BatchSlice } from './batcher.js';
 import { DELIVERED, type ClaimedRow } from './claimed-row.js';
-import { retryDueAts, type BackoffOptions } from './backoff.js';
+import { expiresAt, retryDueAts, type BackoffOptions } from './backoff.js';
 import type { EndpointBreaker } from './endpoint-breaker.js';
 import type { OutcomeLog } from './outcome-log.js';
 import type { MisconfigGuard } from './misconfig-guard.js';
@@ -82,10 +82,10 @@ export function applyOutcome(
     for (const s of slices) {
       const { msg } = s.row;
       const dueAts = retryDueAts(s.to - s.from, msg.attempts + 1, now, ctx.backoff, ctx.random, retryAfterMs);
-      const expiresAt = msg.createdAt + ctx.maxAgeMs;
+      const expires = expiresAt(msg.createdAt, ctx.maxAgeMs);
       give(ctx, s, now, (i) => {
         const dueAt = dueAts[i - s.from]!;
-        if (dueAt > expiresAt) {
+        if (dueAt > expires) {
           out.expired++;
           return expired;
         }

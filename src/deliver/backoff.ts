@@ -8,6 +8,7 @@
 // its own jitter, so the batch scatters and a poison record stops dragging its neighbours along.
 // A Retry-After header (seconds or HTTP-date) is a floor: the record is not due before it.
 // A record whose next due time would fall after createdAt + max_age expires instead of waiting.
+import { HOOK_DEFAULTS } from '../config/defaults.js';
 
 export interface BackoffOptions {
   retryIntervalMs?: number;
@@ -16,10 +17,11 @@ export interface BackoffOptions {
   jitter?: number;
 }
 
-export const DEFAULT_RETRY_INTERVAL_MS = 60_000;
-export const DEFAULT_MAX_RETRY_INTERVAL_MS = 20 * 60_000;
-export const DEFAULT_MAX_AGE_MS = 7 * 86_400_000;
-export const DEFAULT_JITTER = 0.2;
+// The values are config/defaults.ts's, the one table (review row 10).
+export const DEFAULT_RETRY_INTERVAL_MS = HOOK_DEFAULTS.retryIntervalMs;
+const DEFAULT_MAX_RETRY_INTERVAL_MS = HOOK_DEFAULTS.maxRetryIntervalMs;
+export const DEFAULT_MAX_AGE_MS = HOOK_DEFAULTS.maxAgeMs;
+const DEFAULT_JITTER = 0.2;
 
 /** The wait after `attempts` failed attempts (attempts >= 1), jittered with `random`. */
 export function retryDelayMs(attempts: number, opts: BackoffOptions = {}, random: () => number = Math.random): number {
@@ -68,9 +70,4 @@ export function retryDueAts(
 /** The moment past which a message queued at `createdAt` is expired. */
 export function expiresAt(createdAt: number, maxAgeMs: number = DEFAULT_MAX_AGE_MS): number {
   return createdAt + maxAgeMs;
-}
-
-/** True when a message queued at `createdAt` may not wait until `dueAt`. */
-export function expiresBefore(createdAt: number, dueAt: number, maxAgeMs: number = DEFAULT_MAX_AGE_MS): boolean {
-  return dueAt > createdAt + maxAgeMs;
 }

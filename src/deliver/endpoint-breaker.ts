@@ -110,11 +110,6 @@ export class EndpointBreaker {
     return this.isOpen && !this.probeInFlight ? this.probeAt : null;
   }
 
-  /** The current probe interval in ms. */
-  get probeIntervalMs(): number {
-    return this.intervalMs;
-  }
-
   /** The receiver asked for `retryAfterMs` of quiet: no probe before then (capped). */
   private quiet(now: number, retryAfterMs: number | null): void {
     if (retryAfterMs !== null) this.quietUntil = Math.max(this.quietUntil, now + Math.min(retryAfterMs, this.maxRetryAfterMs));

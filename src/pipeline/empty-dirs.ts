@@ -2,6 +2,7 @@
 // configured per log hook, and a typo reads nothing, forever, without an error). Said once at
 // start, and by `loghook status` while it stays so.
 import { listSegments, type Target } from '../source/discovery.js';
+import { isStreamOf } from '../source/types.js';
 
 export function emptyDirWarning(dir: string): string {
   return `no kumod segments in ${dir}; is it kumod's \`log_dir\`?`;
@@ -14,5 +15,5 @@ export async function emptyLogDirs(targets: readonly Target[], pattern?: RegExp)
   const listing = await listSegments(dirs, pattern);
   const failed = new Set(listing.failed.map((f) => f.path));
   const streams = [...listing.streams.entries()].filter(([, segs]) => segs.length > 0).map(([key]) => key);
-  return dirs.map((d) => d.path).filter((dir) => !failed.has(dir) && !streams.some((k) => k.startsWith(`${dir}/*`)));
+  return dirs.map((d) => d.path).filter((dir) => !failed.has(dir) && !streams.some((k) => isStreamOf(k, dir)));
 }

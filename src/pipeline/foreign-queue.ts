@@ -3,6 +3,7 @@
 // §3). They are still delivered (a queue is never dropped silently either), but the operator
 // hears how many, from where, and where they now go, while stopping is still cheap.
 import type { Target } from '../source/discovery.js';
+import { isStreamOf } from '../source/types.js';
 import type { Spool } from '../spool/spool.js';
 import type { RuntimeInfo } from './runtime-file.js';
 
@@ -33,7 +34,7 @@ export function foreignQueueNotes(spool: Spool, targets: readonly Target[], hook
     return `go by hook '${h.name}' to ${h.describe}${q.endpoint ? ` (endpoint ${q.endpoint})` : ''}`;
   };
 
-  const covered = (stream: string) => targets.some((t) => (t.kind === 'file' ? stream === t.path : stream.startsWith(`${t.path}/*`)));
+  const covered = (stream: string) => targets.some((t) => (t.kind === 'file' ? stream === t.path : isStreamOf(stream, t.path)));
   if (spool.checkpointsDetail().some((c) => !covered(c.stream))) {
     const fromStreams = new Map<string, number>();
     const goTo = new Map<string, number>();

@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { Spool } from '../spool/spool.js';
 import { listSegments } from '../source/discovery.js';
 import { StreamProgress } from '../source/progress.js';
+import { streamDir } from '../source/types.js';
 import { readRuntime, type HookRuntimeInfo, type RuntimeInfo } from './runtime-file.js';
 import type { UnreadableInput } from '../source/unreadable.js';
 import type { EndpointState, LifetimeCounts, QueueInfo, QueueStatus } from '../spool/types.js';
@@ -154,9 +155,8 @@ async function streamStatus(stream: string, value: string, committedAt: number, 
   const p = StreamProgress.parse(value);
   const head = p.head();
   const out: StreamStatus = { stream, segment: head?.segment ?? null, line: head?.line ?? null, committedAt, newest: null, segmentsBehind: 0, behind: 0, bytesBehind: 0, unreadableSegments: 0, lagSeconds: null };
-  const star = stream.lastIndexOf('/*');
-  if (star < 0) return out; // a single file named on the command line
-  const dir = stream.slice(0, star);
+  const dir = streamDir(stream);
+  if (dir === null) return out; // a single file named on the command line
   const listing = await listSegments([{ kind: 'dir', path: dir }]);
   if (listing.failed.length) return { ...out, error: listing.failed[0]!.error };
   const segs = listing.streams.get(stream) ?? [];

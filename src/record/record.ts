@@ -1,4 +1,5 @@
-// KumoMTA's JsonLogRecord with its own field names and type spellings (KUMO-FORMAT.md §3).
+// KumoMTA's JsonLogRecord with its own field names and type spellings (KumoMTA's docs:
+// reference/log_record; test/fixtures/docs-examples/ holds its examples).
 // Lenient: unknown fields are kept, optional fields may be missing (old releases lack some),
 // `recipient` is a string or (2025.12+) an array.
 

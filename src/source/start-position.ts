@@ -16,7 +16,7 @@ import { stat } from 'node:fs/promises';
 import { listSegments, type Target } from './discovery.js';
 import { StreamProgress } from './progress.js';
 import { SegmentReader } from './segment-reader.js';
-import { streamKey, type LineBatch, type SegmentRef } from './types.js';
+import { isStreamOf, streamKey, type LineBatch, type SegmentRef } from './types.js';
 import { timestampOf } from '../record/timestamp.js';
 import type { StartAt } from '../config/schema.js';
 import { formatBytes } from '../config/units.js';
@@ -44,7 +44,7 @@ export async function seekStart(at: Exclude<StartAt, { kind: 'oldest' }>, o: See
   const listing = await listSegments(o.targets, o.pattern);
   const out: StartSkip = { checkpoints: new Map(), segments: 0, bytes: 0, records: 0 };
   for (const t of o.targets) {
-    if (t.kind === 'dir' && ![...listing.streams.keys()].some((k) => k.startsWith(t.path + '/*'))) {
+    if (t.kind === 'dir' && ![...listing.streams.keys()].some((k) => isStreamOf(k, t.path))) {
       out.checkpoints.set(streamKey(t.path, ''), JSON.stringify(new StreamProgress().toJSON()));
     }
   }

@@ -10,8 +10,8 @@ import { stat } from 'node:fs/promises';
 import { listSegments, type Listing, type Target } from './discovery.js';
 import { StreamProgress } from './progress.js';
 import { SegmentReader, type SegmentReport } from './segment-reader.js';
-import type { LineBatch, SegmentRef } from './types.js';
-import { Waker } from './waker.js';
+import { isStreamOf, type LineBatch, type SegmentRef } from './types.js';
+import { DirWatch } from './dir-watch.js';
 import { UnreadableInputs, UNREADABLE_RETRY_MS, type UnreadableInput } from './unreadable.js';
 import { formatBytes, formatDuration } from '../config/units.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -73,7 +73,7 @@ export class Tailer {
   private readonly blocked = new Map<string, SegmentRef>();
   private noted = new Set<string>();
   private stopped = false;
-  private waker: Waker | null = null;
+  private dirWatch: DirWatch | null = null;
   private latest: Listing | null = null;
   private readonly log: Logger;
 
@@ -122,13 +122,13 @@ export class Tailer {
 
   stop(): void {
     this.stopped = true;
-    this.waker?.wake();
+    this.dirWatch?.wake();
   }
 
   async run(): Promise<void> {
     const dirs = this.opts.targets.filter((t) => t.kind === 'dir').map((t) => t.path);
     const rescanMs = this.opts.rescanMs ?? 1000;
-    this.waker = this.opts.follow ? new Waker(dirs, rescanMs, !this.opts.usePolling, this.log) : null;
+    this.dirWatch = this.opts.follow ? new DirWatch(dirs, rescanMs, !this.opts.usePolling, this.log) : null;
     try {
       let first = true;
       let scannedAt = -Infinity;
@@ -137,7 +137,7 @@ export class Tailer {
         // While a pass keeps finding work (a replay), list the directories again only when a file
         // event came or the rescan interval passed: a listing of a day of segments is not free.
         const t = performance.now();
-        if (idle || this.waker?.takeEvent() || t - scannedAt >= rescanMs) {
+        if (idle || this.dirWatch?.takeEvent() || t - scannedAt >= rescanMs) {
           await this.rescan(first);
           scannedAt = t;
           first = false;
@@ -147,10 +147,10 @@ export class Tailer {
         if (progressed) continue;
         await this.opts.onIdle?.();
         if (!this.opts.follow || this.stopped) break;
-        await this.waker!.wait();
+        await this.dirWatch!.wait();
       }
     } finally {
-      this.waker?.close();
+      this.dirWatch?.close();
       for (const r of this.readers.values()) await r.close();
       this.readers.clear();
     }
@@ -195,7 +195,7 @@ export class Tailer {
   private dropDeletedCheckpoints(listing: Listing): void {
     const unlisted = new Set(listing.failed.map((f) => f.path));
     for (const [stream, p] of this.progress) {
-      if ([...unlisted].some((dir) => stream.startsWith(dir + '/*'))) continue;
+      if ([...unlisted].some((dir) => isStreamOf(stream, dir))) continue;
       const names = new Set((listing.streams.get(stream) ?? []).map((s) => s.name));
       for (const [name, line] of [...p.open]) {
         if (names.has(name)) continue;

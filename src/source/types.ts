@@ -27,7 +27,22 @@ export interface LineBatch {
   bufOffset: number;
 }
 
-/** A stream is one directory's segments with one suffix; name order is read order within it. */
+/**
+ * A stream is one directory's segments with one suffix; name order is read order within it. Its
+ * key, `<dir>/*<suffix>` (a single file named on the command line: its path), is the checkpoint
+ * table's primary key: its grammar lives here only.
+ */
 export function streamKey(dir: string, suffix: string): string {
   return `${dir}/*${suffix}`;
+}
+
+/** Whether stream key `stream` is one of directory `dir`'s streams. */
+export function isStreamOf(stream: string, dir: string): boolean {
+  return stream.startsWith(`${dir}/*`);
+}
+
+/** The directory of stream key `stream`, null for a single file's. */
+export function streamDir(stream: string): string | null {
+  const star = stream.lastIndexOf('/*');
+  return star < 0 ? null : stream.slice(0, star);
 }

@@ -1,7 +1,8 @@
 // The one adapter for zstd. zstd-napi (native) decodes a live segment exactly: every block on disk
 // comes out at once, and an unfinished frame is reported as such. fzstd (pure JS, ~4.6x slower)
 // behaves the same and is the fallback when the native addon cannot load. zstd-codec is not used:
-// it withholds the newest block of a live segment and hides truncation (DEPENDENCIES.md).
+// it withholds the newest block of a live segment and hides truncation (both measured when the
+// adapter was chosen).
 import { createRequire } from 'node:module';
 import { Decompress as FzstdDecompress } from 'fzstd';
 

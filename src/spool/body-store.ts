@@ -28,7 +28,7 @@ export interface BodyLocation {
 export const bodyStoreTuning = { rotateBytes: 64 * 1024 * 1024 };
 
 /**
- * Seams for tests and the benchmark only (index.ts does not export them), read when a Spool
+ * Seams for tests and the benchmark only (nothing outside spool/ and test/ sets them), read when a Spool
  * opens: a hook run right after the fdatasync (a crash test kills the process there), and
  * `inline` to store fresh bodies in SQLite as format 1 did, to compare the two.
  */

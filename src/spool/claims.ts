@@ -69,16 +69,16 @@ export class Claims {
   }
 
   take(maxRecords: number, now: number): QueuedMessage[] {
-    const batch = new Batch(maxRecords);
+    const take = new TakeBudget(maxRecords);
     for (;;) {
       const head = this.window.head();
       if (head !== undefined && below(keyOf(head), this.floor)) {
-        if (head.dueAt > now || !batch.fits(head.lines.length)) return batch.rows;
-        this.hand(this.window.shift()!, batch);
+        if (head.dueAt > now || !take.fits(head.lines.length)) return take.rows;
+        this.hand(this.window.shift()!, take);
         continue;
       }
-      if (this.floor.dueAt <= now) this.walk(now, batch);
-      return batch.rows;
+      if (this.floor.dueAt <= now) this.walk(now, take);
+      return take.rows;
     }
   }
 
@@ -86,7 +86,7 @@ export class Claims {
     let head = this.window.head();
     if (head !== undefined && below(keyOf(head), this.floor)) return head.dueAt;
     if (head === undefined && this.floor === NONE) return null;
-    this.walk(null, new Batch(0));
+    this.walk(null, new TakeBudget(0));
     head = this.window.head();
     const due = Math.min(head?.dueAt ?? Infinity, this.floor.dueAt);
     return due === Infinity ? null : due;
@@ -94,9 +94,9 @@ export class Claims {
 
   /**
    * Walks the index from the cursor. With `now`, hands out rows in order while they are due and
-   * fit the batch; either way it stops at the first row only the disk has and makes it the floor.
+   * fit the take; either way it stops at the first row only the disk has and makes it the floor.
    */
-  private walk(now: number | null, batch: Batch): void {
+  private walk(now: number | null, take: TakeBudget): void {
     let taking = now !== null;
     let after = this.cursor;
     let passed = 0;
@@ -109,11 +109,11 @@ export class Claims {
           if (taking) this.cursor = k;
           continue;
         }
-        const due = taking && k.dueAt <= now! && batch.fits(k.count);
+        const due = taking && k.dueAt <= now! && take.fits(k.count);
         const w = this.window.at(passed);
         if (w !== undefined && w.rowId === k.id) {
           if (due) {
-            this.hand(this.window.shift()!, batch);
+            this.hand(this.window.shift()!, take);
             continue;
           }
           taking = false;
@@ -124,20 +124,21 @@ export class Claims {
         const m = this.source.get(k.id);
         // Only this process deletes rows, and never unclaimed ones; should one vanish anyway, pass it.
         if (m === undefined) this.cursor = k;
-        else this.hand(m, batch);
+        else this.hand(m, take);
       }
       if (keys.length < page) return void (this.floor = NONE);
     }
   }
 
-  private hand(m: QueuedMessage, batch: Batch): void {
+  private hand(m: QueuedMessage, take: TakeBudget): void {
     this.claimed.add(m.rowId);
     this.cursor = keyOf(m);
-    batch.add(m);
+    take.add(m);
   }
 }
 
-class Batch {
+/** What one take may still hand out: whole rows up to a record count. */
+class TakeBudget {
   readonly rows: QueuedMessage[] = [];
   private records = 0;
 

@@ -1,7 +1,7 @@
 // The dead letters of a state dir for `loghook dead list|requeue|purge`, usable while a tail
 // process holds the state dir: it takes no lock (it never touches claims, the window or
 // checkpoints) and relies on SQLite to serialize its short transactions with the tail's commits.
-// The tail picks requeued rows up by itself (see Spool.absorbForeign).
+// The tail picks requeued rows up by itself (foreign-rows.ts).
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../util/clock.js';
 import { DeadLetterTable } from './dead-letters.js';

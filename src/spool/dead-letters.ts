@@ -1,7 +1,7 @@
 // The `dead_letters` table: one row per record that will not be retried, kept until an operator
 // requeues or purges it. Requeue and purge run in one transaction each, and may run in another
 // process while a tail holds the state dir (SQLite serializes the writers; the tail notices the
-// new rows through PRAGMA data_version, see claims.ts).
+// new rows through PRAGMA data_version, see foreign-rows.ts).
 import type { MessageTable } from './message-table.js';
 import { eventId } from '../hook/event-id.js';
 import type { Db, Statement } from './sqlite.js';

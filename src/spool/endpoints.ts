@@ -49,12 +49,12 @@ export class EndpointTable {
     return this.pending.size > 0;
   }
 
-  /** Writes the merged notes; call inside a transaction, then `settle()` once it committed. */
+  /** Writes the merged notes; call inside a transaction, then `settled()` once it committed. */
   apply(): void {
     for (const [url, p] of this.pending) this.upsertStmt.run(url, p.error, p.errorAt, p.okAt);
   }
 
-  settle(): void {
+  settled(): void {
     this.pending = new Map();
   }
 

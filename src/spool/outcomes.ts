@@ -48,7 +48,7 @@ export class Outcomes {
     return this.acks.length > 0 || this.settlements.length > 0;
   }
 
-  /** Writes every buffered outcome; call inside a transaction, then `settle()` once it committed. */
+  /** Writes every buffered outcome; call inside a transaction, then `settled()` once it committed. */
   apply(delta: StatsDelta): AppliedOutcomes {
     const released: QueueKey[] = [];
     const claimable: QueueKey[] = [];

@@ -18,6 +18,7 @@ import { FileLedger } from './file-ledger.js';
 import { ForeignRows } from './foreign-rows.js';
 import { MessageTable } from './message-table.js';
 import { Outcomes } from './outcomes.js';
+import { QueuePurge, type PurgedQueues } from './queue-purge.js';
 import { closeState, openState, type OpenState } from './open-state.js';
 import { QUEUE_FILE } from './schema.js';
 import { queuedByStream, type StreamQueueCount } from './queued-by-stream.js';
@@ -309,6 +310,23 @@ export class Spool {
     });
   }
 
+  /**
+   * Deletes every queued row and dead letter of the queues, and the queues (a removed hook's:
+   * queue-purge.ts); the body files only they used go. Not for a queue this process delivers from.
+   */
+  purgeQueues(queueIds: readonly number[]): PurgedQueues {
+    return this.guard(() => {
+      this.writer();
+      for (const q of queueIds) if (this.claims.has(q)) throw new LoghookError('LOGHOOK_INTERNAL', `queue ${q} is being delivered from: it cannot be purged`);
+      this.flush();
+      const { emptied, ...purged } = new QueuePurge(this.db, this.messages, this.ledger, this.stats).purge(queueIds, this.bodies!.appendingTo);
+      this.counters = this.stats.read();
+      for (const [key, id] of this.queueIds) if (queueIds.includes(id)) this.queueIds.delete(key);
+      this.bodies!.reclaim(emptied);
+      return purged;
+    });
+  }
+
   /** Writes buffered outcomes, closes the files and releases the lock. */
   close(): void {
     if (!this.db.open) return;
@@ -357,7 +375,7 @@ export class Spool {
     // Committed: now the bookkeeping in memory may follow, and emptied files may go.
     this.counters = counters;
     this.outcomes.settled();
-    this.endpointTable.settle();
+    this.endpointTable.settled();
     for (const key of applied.released) this.claimsOf(key.queueId).release(key.id);
     for (const key of applied.claimable) {
       this.foreign.own(key.id);

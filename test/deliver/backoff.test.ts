@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expiresBefore, parseRetryAfter, retryDelayMs, retryDueAts } from '../../src/deliver/backoff.js';
+import { expiresAt, parseRetryAfter, retryDelayMs, retryDueAts } from '../../src/deliver/backoff.js';
 import { seededRandom } from '../helpers/manual-clock.js';
 
 const mid = () => 0.5; // no jitter
@@ -48,9 +48,8 @@ test('parseRetryAfter ignores what it cannot read', () => {
   for (const v of [undefined, '', 'soon', '-5', '1.5', '12abc']) assert.equal(parseRetryAfter(v, 0), null, String(v));
 });
 
-test('a message expires when its next due time is past createdAt + max age', () => {
+test('a message expires max_age after it was queued, 7 days unless given', () => {
   const day = 86_400_000;
-  assert.equal(expiresBefore(0, 7 * day, 7 * day), false);
-  assert.equal(expiresBefore(0, 7 * day + 1, 7 * day), true);
-  assert.equal(expiresBefore(0, 7 * day + 1), true);
+  assert.equal(expiresAt(1000, 2 * day), 1000 + 2 * day);
+  assert.equal(expiresAt(1000), 1000 + 7 * day);
 });

@@ -5,23 +5,14 @@ import type { Sink } from '../../src/deliver/sink.js';
 import { HttpSink } from '../../src/sinks/http/sink.js';
 import type { HeaderItem } from '../../src/sinks/http/headers.js';
 import type { PolicyOverrides } from '../../src/sinks/http/policy.js';
-import type { LogFields, Logger } from '../../src/telemetry/logger.js';
+import { captureLogger, type LogLine } from '../helpers/capture-logger.js';
 import { ManualClock, seededRandom } from '../helpers/manual-clock.js';
 import { Receiver, type ReceiverOptions } from '../helpers/receiver.js';
 import { FakeQueue } from './fake-queue.js';
 
 export const T0 = Date.UTC(2025, 5, 1);
 
-export interface LogLine {
-  level: string;
-  msg: string;
-  fields: LogFields | undefined;
-}
-
-export function captureLogger(lines: LogLine[]): Logger {
-  const at = (level: string) => (msg: string, fields?: LogFields) => void lines.push({ level, msg, fields });
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
+export { captureLogger, type LogLine } from '../helpers/capture-logger.js';
 
 export interface Harness {
   rx: Receiver;

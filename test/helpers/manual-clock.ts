@@ -83,6 +83,25 @@ export class ManualClock implements Clock {
   }
 }
 
+/**
+ * A wall clock the test sets, backwards too (a stepped system clock), whose sleeps and timers
+ * return at once: for code that only reads the time (the spool). ManualClock is the one to use
+ * when something sleeps.
+ */
+export class SettableClock implements Clock {
+  constructor(public t = 1_000_000) {}
+  now(): number {
+    return this.t;
+  }
+  sleep(): Promise<void> {
+    return Promise.resolve();
+  }
+  timer(_ms: number, fn: () => void): () => void {
+    queueMicrotask(fn);
+    return () => undefined;
+  }
+}
+
 /** A seeded Random (mulberry32): the same seed gives the same sequence in [0, 1). */
 export function seededRandom(seed = 1): Random {
   let a = seed >>> 0;

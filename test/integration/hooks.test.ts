@@ -189,3 +189,62 @@ test('a routes file changed during a run (route added, removed, URL changed): no
     e.root.cleanup();
   }
 });
+
+test('a route removed while its records are queued (no default_url): they wait, visible in status, sent nowhere, and go once it is back', async () => {
+  const e = env();
+  const own = await Receiver.start(); // the hook's url: with routes and no default_url, nothing goes there
+  const a = await Receiver.start();
+  const down = await Receiver.start({ defaultResponse: { status: 503, body: 'down' } });
+  const back = await Receiver.start();
+  try {
+    const routes = (text: string) => {
+      writeFileSync(join(e.root.path, 'routes.tmp'), text);
+      renameSync(join(e.root.path, 'routes.tmp'), join(e.root.path, 'routes.toml'));
+    };
+    const reloads = (tail: { stderr(): string }) => tail.stderr().split('\n').filter((l) => l.includes('routes file') && l.includes('changed')).length;
+    routes(`[t0]\nurl = "${a.url}"\n[t1]\nurl = "${down.url}"\n`);
+    const file = e.write(
+      'loghook.toml',
+      `state_dir = "state"\nlog_format = "json"\n[source]\nlog_dirs = ["logs"]\npoll = "200ms"\n` +
+        `[[hook]]\nname = "routed"\nurl = "${own.url}"\nroutes = "routes.toml"\nroute_key = "{meta.tenant}"\nretry_interval = "200ms"\nmax_retry_interval = "400ms"\n`,
+    );
+    const lines = records(40, 2); // t0 and t1, 20 each
+    const t1Lines = lines.flatMap((l, i) => (JSON.parse(l).meta.tenant === 't1' ? [i] : []));
+    const tail = startCli(['tail', '--config', file]);
+    try {
+      writeSegment(e.logs, '20260101-000000.000000001', lines);
+      await until(() => a.eventIds().length === 20 && down.requests.length >= 2, "t0's records delivered, t1's tried and failing");
+      routes(`[t0]\nurl = "${a.url}"\n`); // t1's route is removed
+      await until(() => reloads(tail) === 1, 'the reload without t1');
+      // a request already on its way when the routes changed may still reach the old URL: let it land
+      await new Promise((r) => setTimeout(r, 1000));
+      const tried = down.requests.length;
+      type St = { hooks: { name: string; records: number; dead: number }[]; queue: { records: number; deadCount: number } };
+      const st = JSON.parse((await runCli(['status', '--json', '--state-dir', e.state])).stdout.toString()) as St;
+      assert.deepEqual([st.queue.records, st.queue.deadCount], [20, 0], 'queued, not dead-lettered');
+      assert.deepEqual(st.hooks.map((h) => [h.name, h.records, h.dead]), [['routed', 20, 0]]);
+      // several retry intervals pass: the parked records go nowhere
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(down.requests.length, tried, 'not sent to the removed route');
+      assert.equal(own.requests.length + back.requests.length, 0, "not sent to the hook's url or anywhere else");
+      assert.equal(a.eventIds().length, 20);
+      const later = JSON.parse((await runCli(['status', '--json', '--state-dir', e.state])).stdout.toString()) as St;
+      assert.deepEqual([later.queue.records, later.queue.deadCount], [20, 0], 'still queued, still not dead');
+      routes(`[t0]\nurl = "${a.url}"\n[t1]\nurl = "${back.url}"\n`); // back, at a new URL
+      await until(() => back.eventIds().length >= 20, "t1's records at its route once it is back");
+    } finally {
+      tail.child.kill('SIGTERM');
+      const r = await tail.done;
+      assert.equal(r.code, 0, r.stderr);
+    }
+    assert.deepEqual(back.eventIds().map(lineOf).sort((x, y) => x - y), t1Lines, 'every queued record of the route, once');
+    assert.equal(back.eventIds().length, 20, 'nothing sent twice');
+    assert.equal(own.requests.length, 0);
+    assert.equal(down.accepted().length, 0);
+    const st = JSON.parse((await runCli(['status', '--json', '--state-dir', e.state])).stdout.toString()) as { queue: { records: number; deadCount: number } };
+    assert.deepEqual([st.queue.records, st.queue.deadCount], [0, 0]);
+  } finally {
+    await Promise.all([own.close(), a.close(), down.close(), back.close()]);
+    e.root.cleanup();
+  }
+});

@@ -421,6 +421,14 @@ test('--log-format text writes readable lines; json writes one object per line',
     const text = await env.tail(['--once', '--log-format', 'text']);
     assert.match(text.stderr, /^loghook: \d+\.\d+\.\d+: catching up /m);
     assert.doesNotMatch(text.stderr, /^\{/m);
+    const json = await env.tail(['--once', '--log-format', 'json']);
+    const lines = json.stderr.split('\n').filter((l) => l !== '');
+    assert.ok(lines.length > 0, 'it logged something');
+    for (const l of lines) {
+      const o = JSON.parse(l) as { level?: unknown; msg?: unknown };
+      assert.equal(typeof o.level, 'string', l);
+      assert.equal(typeof o.msg, 'string', l);
+    }
   } finally {
     await env.close();
   }

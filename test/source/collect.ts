@@ -3,6 +3,7 @@ import { resolveTargets } from '../../src/source/discovery.js';
 import { Tailer, type TailerOptions } from '../../src/source/tailer.js';
 import type { LineBatch } from '../../src/source/types.js';
 import type { Logger } from '../../src/telemetry/logger.js';
+import { captureLogger, type LogLine } from '../helpers/capture-logger.js';
 
 export interface SeenLine {
   segment: string;
@@ -11,15 +12,10 @@ export interface SeenLine {
   text: string;
 }
 
-export interface LogEntry {
-  level: string;
-  msg: string;
-}
-
-export function memoryLogger(): Logger & { entries: LogEntry[] } {
-  const entries: LogEntry[] = [];
-  const at = (level: string) => (msg: string) => void entries.push({ level, msg });
-  return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+/** test/helpers' capture logger, its lines at hand as `entries`. */
+export function memoryLogger(): Logger & { entries: LogLine[] } {
+  const entries: LogLine[] = [];
+  return { ...captureLogger(entries), entries };
 }
 
 export function linesOf(batch: LineBatch): SeenLine[] {

@@ -372,8 +372,6 @@ test('a checkpoint whose segment was deleted resumes at the next segment with a 
     const a = writeSegment(d.path, '20260101-000000.000000001', lines(10, 1));
     const b = lines(10, 2);
     writeSegment(d.path, '20260101-000100.000000001', b);
-    const { tailer } = await readOnce([d.path], {});
-    void tailer;
     const stream = `${(await resolveTargets([d.path]))[0]!.path}/*`;
     const cp = new Map([[stream, JSON.stringify({ v: 1, done_through: null, open: { '20260101-000000.000000001': 4 }, done: [] })]]);
     rmSync(a.path, { force: true });

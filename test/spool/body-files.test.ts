@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { bodyStoreTestHooks, bodyStoreTuning } from '../../src/spool/body-store.js';
 import { Spool } from '../../src/spool/spool.js';
 import { LoghookError } from '../../src/util/errors.js';
-import { allRetried, assertLedgerMatchesRows, bodyFilePath, chunk, ManualClock, rawFiles, rawLocatedRows, recordTexts, tempStateDir } from './support.js';
+import { allRetried, assertLedgerMatchesRows, bodyFilePath, chunk, SettableClock, rawFiles, rawLocatedRows, recordTexts, tempStateDir } from './support.js';
 
 /** The names in the bodies dir, body files in id order first. */
 function files(stateDir: string): string[] {
@@ -43,7 +43,7 @@ test('a commit appends the bodies to one body file; rows hold only where they ar
 });
 
 test('rows that are not in memory are read from their body file, byte for byte', () => {
-  const clock = new ManualClock(100);
+  const clock = new SettableClock(100);
   const spool = Spool.open({ stateDir: tempStateDir(), clock, memoryWindowRecords: 0 });
   const input = [chunk(3, { tag: 'x', size: 33 }), chunk(1, { tag: 'y', size: 7 })];
   spool.commit(input);
@@ -103,7 +103,7 @@ test('appending moves to a new file past the rotation size; counts stay record b
 
 test('a retried record takes its bytes inline, so a record that keeps failing holds no body file', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   let spool = Spool.open({ stateDir, clock });
   spool.commit([chunk(3, { tag: 'many', size: 8 }), chunk(1, { tag: 'one', size: 8 }), chunk(1, { tag: 'ok', size: 8 })]);
   const [many, one, ok] = spool.takeDue(100, 1000);
@@ -124,7 +124,7 @@ test('a retried record takes its bytes inline, so a record that keeps failing ho
 
 test('a row settled with mixed results leaves its body file; its retries carry their bytes inline', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   let spool = Spool.open({ stateDir, clock });
   spool.commit([chunk(1, { tag: 'keep', size: 7 }), chunk(4, { tag: 'big', size: 7 })]);
   const [keep, big] = spool.takeDue(100, 1000);

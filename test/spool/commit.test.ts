@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Spool } from '../../src/spool/spool.js';
 import type { ChunkInput } from '../../src/spool/types.js';
-import { allRetried, chunk, ManualClock, rawRows, recordTexts, tempStateDir } from './support.js';
+import { allRetried, chunk, SettableClock, rawRows, recordTexts, tempStateDir } from './support.js';
 
 test('commit returns the new rows with their records, due and created now, attempts 0', () => {
-  const clock = new ManualClock(5000);
+  const clock = new SettableClock(5000);
   const spool = Spool.open({ stateDir: tempStateDir(), clock });
   const [a, b] = spool.commit([chunk(2, { tag: 'a', firstLine: 7 }), chunk(1, { tag: 'b', firstLine: 9 })]);
   assert.ok(a && b);

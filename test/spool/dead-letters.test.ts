@@ -3,11 +3,11 @@ import { test } from 'node:test';
 import { DeadLetterStore } from '../../src/spool/dead-letter-store.js';
 import { Spool } from '../../src/spool/spool.js';
 import { InputError, LoghookError } from '../../src/util/errors.js';
-import { allDead, chunk, ManualClock, rawRows, recordTexts, startChild, tempStateDir } from './support.js';
+import { allDead, chunk, SettableClock, rawRows, recordTexts, startChild, tempStateDir } from './support.js';
 
 /** Three dead letters, died at 100, 200 and 300. */
 function withDead() {
-  const clock = new ManualClock(50);
+  const clock = new SettableClock(50);
   const stateDir = tempStateDir();
   const spool = Spool.open({ stateDir, clock });
   spool.commit([chunk(1, { tag: 'a', firstLine: 0 }), chunk(1, { tag: 'b', firstLine: 1 }), chunk(1, { tag: 'c', firstLine: 2 })]);

@@ -6,7 +6,7 @@ import { Spool } from '../../src/spool/spool.js';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { ChunkInput } from '../../src/spool/types.js';
-import { ManualClock, tempStateDir } from './support.js';
+import { SettableClock, tempStateDir } from './support.js';
 
 function chunk(queueId: number, n: number, first = 0): ChunkInput {
   const parts = Array.from({ length: n }, (_, i) => Buffer.from(`{"r":${first + i}}\n`));
@@ -20,7 +20,7 @@ const totalOf = (spool: Spool, id: number) => spool.queues().find((q) => q.id ==
 
 test('a queue counts records queued, delivered, retried, dead and expired over its life, across restarts', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   let spool = Spool.open({ stateDir, clock });
   const q = spool.queueId('events');
   const other = spool.queueId('audit');
@@ -64,7 +64,7 @@ test('a queue counts records queued, delivered, retried, dead and expired over i
 
 test('a state dir whose queues have no lifetime columns reads as null counters and gains them when a tail opens it', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir, clock });
   spool.commit([chunk(spool.queueId('events'), 3)], new Map([['s1', 'cp']]));
   spool.close();

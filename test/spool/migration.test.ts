@@ -9,7 +9,7 @@ import { DeadLetterStore } from '../../src/spool/dead-letter-store.js';
 import { Spool } from '../../src/spool/spool.js';
 import { IncompatibleStateError } from '../../src/util/errors.js';
 import { writeFormat1 } from './format-1.js';
-import { allRetried, assertLedgerMatchesRows, chunk, ManualClock, rawLocatedRows, recordTexts, tempStateDir } from './support.js';
+import { allRetried, assertLedgerMatchesRows, chunk, SettableClock, rawLocatedRows, recordTexts, tempStateDir } from './support.js';
 
 function pragma(stateDir: string, name: string): unknown {
   const db = new Database(join(stateDir, 'queue.db'), { readonly: true });
@@ -44,7 +44,7 @@ test('the writer migrates a format-1 queue.db in place to the schema a fresh one
 
 test('after the migration the old inline rows are handed out, scattered, acked and counted like new ones', () => {
   const stateDir = oldQueue();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   let spool = Spool.open({ stateDir, clock });
   assert.deepEqual(spool.loadCheckpoints(), new Map([['s1', 'old']]));
   assert.deepEqual(spool.counts(), { rows: 2, records: 5, bytes: 100 });
@@ -70,7 +70,7 @@ test('a reader and the dead-letter tools refuse an older file, saying how to mig
   const stateDir = oldQueue();
   const before = readFileSync(join(stateDir, 'queue.db'));
   // Only the lock holder migrates; the old tables cannot be read as the new ones.
-  for (const open of [() => Spool.open({ stateDir, readOnly: true }), () => DeadLetterStore.open({ stateDir, clock: new ManualClock(700) })]) {
+  for (const open of [() => Spool.open({ stateDir, readOnly: true }), () => DeadLetterStore.open({ stateDir, clock: new SettableClock(700) })]) {
     assert.throws(open, (err: unknown) => err instanceof IncompatibleStateError && /format 1, from an older loghook: start `loghook tail`/.test(err.message));
   }
   assert.deepEqual(readFileSync(join(stateDir, 'queue.db')), before);
@@ -84,7 +84,7 @@ test('a format-2 state dir written by the previous loghook migrates in place: it
   const stateDir = tempStateDir();
   cpSync(fileURLToPath(new URL('../../../test/fixtures/state-format-2/state', import.meta.url)), stateDir, { recursive: true });
   assert.equal(pragma(stateDir, 'user_version'), 2);
-  const spool = Spool.open({ stateDir, clock: new ManualClock(Date.now()) });
+  const spool = Spool.open({ stateDir, clock: new SettableClock(Date.now()) });
   assert.equal(pragma(stateDir, 'user_version'), 3);
   assert.deepEqual(
     spool.queues().map(({ id, hook, endpoint, records, dead }) => ({ id, hook, endpoint, records, dead })),

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Spool } from '../../src/spool/spool.js';
-import { allDead, allRetried, chunk, ManualClock, rawRows, recordTexts, tempStateDir } from './support.js';
+import { allDead, allRetried, chunk, SettableClock, rawRows, recordTexts, tempStateDir } from './support.js';
 
 function setup(records = 1) {
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const stateDir = tempStateDir();
   const spool = Spool.open({ stateDir, clock });
   spool.commit([chunk(records, { tag: 'm', size: 6 })]);

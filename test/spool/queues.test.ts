@@ -6,38 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Spool } from '../../src/spool/spool.js';
 import { DeadLetterStore } from '../../src/spool/dead-letter-store.js';
-import { recordBytes, type ChunkInput, type QueuedMessage } from '../../src/spool/types.js';
-import { ManualClock, tempStateDir } from './support.js';
-
-/** Records `tag:i` for i in 0..n-1, back to back in one buffer. */
-function region(tag: string, n: number): { body: Buffer; starts: number[]; ends: number[] } {
-  const parts = Array.from({ length: n }, (_, i) => Buffer.from(`{"r":"${tag}:${i}"}\n`));
-  const starts: number[] = [];
-  const ends: number[] = [];
-  let at = 0;
-  for (const p of parts) {
-    starts.push(at);
-    ends.push((at += p.length));
-  }
-  return { body: Buffer.concat(parts), starts, ends };
-}
-
-/** A chunk of `queueId` holding records `pick` of the region (line = index), a view of its buffer. */
-function pickChunk(queueId: number, r: ReturnType<typeof region>, pick: number[]): ChunkInput {
-  const base = r.starts[pick[0]!]!;
-  const last = pick[pick.length - 1]!;
-  const contiguous = pick.every((p, i) => i === 0 || p === pick[i - 1]! + 1);
-  return {
-    queueId,
-    stream: 's1',
-    segment: 'seg-1',
-    segmentKey: '0123456789abcdef',
-    lines: pick,
-    body: r.body.subarray(base, r.ends[last]!),
-    ends: pick.map((p) => r.ends[p]! - base),
-    ...(contiguous ? {} : { starts: pick.map((p) => r.starts[p]! - base) }),
-  };
-}
+import { recordBytes, type QueuedMessage } from '../../src/spool/types.js';
+import { SettableClock, pickChunk, region, tempStateDir } from './support.js';
 
 const texts = (m: QueuedMessage) => Array.from(m.lines, (_, i) => recordBytes(m, i).toString().trim());
 const bodyFileBytes = (stateDir: string) =>
@@ -45,7 +15,7 @@ const bodyFileBytes = (stateDir: string) =>
 
 test('queues of several hooks take their own records from one region, stored once', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir, clock });
   const all = spool.queueId('all');
   const odd = spool.queueId('odd');
@@ -73,7 +43,7 @@ test('queues of several hooks take their own records from one region, stored onc
 
 test('the body file goes only once the last queue referring to it is done', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir, clock });
   const a = spool.queueId('a');
   const b = spool.queueId('b');
@@ -93,7 +63,7 @@ test('the body file goes only once the last queue referring to it is done', () =
 
 test('a retry stays in its queue and takes its own bytes inline; a down queue holds up no other', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir, clock });
   const down = spool.queueId('t', 'https://down.example/');
   const up = spool.queueId('t', 'https://up.example/');
@@ -118,7 +88,7 @@ test('a retry stays in its queue and takes its own bytes inline; a down queue ho
 
 test('dead letters remember their queue: listed, requeued and purged per queue', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir, clock });
   const a = spool.queueId('a');
   const b = spool.queueId('b');
@@ -145,7 +115,7 @@ test('dead letters remember their queue: listed, requeued and purged per queue',
 
 test('a row spread thin over a shared region holds only its own bytes, in memory and read back from disk', () => {
   const stateDir = tempStateDir();
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir, clock });
   const all = spool.queueId('all');
   const sparse = spool.queueId('tenants', 'https://t7.example/hook');

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Spool } from '../../src/spool/spool.js';
 import { LoghookError } from '../../src/util/errors.js';
-import { allDead, allRetried, chunk, ManualClock, tempStateDir } from './support.js';
+import { allDead, allRetried, chunk, SettableClock, tempStateDir } from './support.js';
 
 test('status splits due and scheduled records and gives the oldest created time and dead count', () => {
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir: tempStateDir(), clock });
   assert.deepEqual(spool.status(1000), {
     rows: 0, records: 0, bytes: 0, dueRecords: 0, scheduledRecords: 0, oldestCreatedAt: null, deadCount: 0,
@@ -23,7 +23,7 @@ test('status splits due and scheduled records and gives the oldest created time 
 });
 
 test('checkpointsDetail lists each stream with its value and the time of the commit that moved it', () => {
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir: tempStateDir(), clock });
   spool.commit([], new Map([['b', '{"line":1}'], ['a', '{"line":9}']]));
   clock.t = 3000;

@@ -1,4 +1,4 @@
-// Shared by the spool tests: temp state dirs, chunk builders and a manual clock.
+// Shared by the spool tests: temp state dirs, chunk builders, and the clock they set (test/helpers).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import type { Clock } from '../../src/util/clock.js';
 import type { ChunkInput, RecordResult } from '../../src/spool/types.js';
 
 const roots: string[] = [];
@@ -22,19 +21,7 @@ export function tempStateDir(): string {
   return join(root, 'state');
 }
 
-export class ManualClock implements Clock {
-  constructor(public t = 1_000_000) {}
-  now(): number {
-    return this.t;
-  }
-  sleep(): Promise<void> {
-    return Promise.resolve();
-  }
-  timer(_ms: number, fn: () => void): () => void {
-    queueMicrotask(fn);
-    return () => undefined;
-  }
-}
+export { SettableClock } from '../helpers/manual-clock.js';
 
 /** A chunk of `records` lines of one segment; record i's text is `${tag}:${firstLine + i}` padded to `size` bytes. */
 export function chunk(records: number, opts: { tag?: string; firstLine?: number; size?: number; stream?: string } = {}): ChunkInput {
@@ -52,6 +39,36 @@ export function chunk(records: number, opts: { tag?: string; firstLine?: number;
     lines.push(firstLine + i);
   }
   return { stream, segment: 'seg-1', segmentKey: '0123456789abcdef', lines, ends, body: Buffer.concat(parts) };
+}
+
+/** Records `tag:i` for i in 0..n-1, back to back in one buffer. */
+export function region(tag: string, n: number): { body: Buffer; starts: number[]; ends: number[] } {
+  const parts = Array.from({ length: n }, (_, i) => Buffer.from(`{"r":"${tag}:${i}"}\n`));
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let at = 0;
+  for (const p of parts) {
+    starts.push(at);
+    ends.push((at += p.length));
+  }
+  return { body: Buffer.concat(parts), starts, ends };
+}
+
+/** A chunk of `queueId` holding records `pick` of the region (line = index), a view of its buffer. */
+export function pickChunk(queueId: number, r: ReturnType<typeof region>, pick: number[]): ChunkInput {
+  const base = r.starts[pick[0]!]!;
+  const last = pick[pick.length - 1]!;
+  const contiguous = pick.every((p, i) => i === 0 || p === pick[i - 1]! + 1);
+  return {
+    queueId,
+    stream: 's1',
+    segment: 'seg-1',
+    segmentKey: '0123456789abcdef',
+    lines: pick,
+    body: r.body.subarray(base, r.ends[last]!),
+    ends: pick.map((p) => r.ends[p]! - base),
+    ...(contiguous ? {} : { starts: pick.map((p) => r.starts[p]! - base) }),
+  };
 }
 
 /** The texts of a message's records, without their padding and newlines. */

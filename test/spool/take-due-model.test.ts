@@ -13,7 +13,7 @@ import { DeadLetterStore } from '../../src/spool/dead-letter-store.js';
 import { Spool } from '../../src/spool/spool.js';
 import { blobU32 } from '../../src/spool/message-table.js';
 import type { QueuedMessage, RecordResult } from '../../src/spool/types.js';
-import { assertLedgerMatchesRows, chunk, ManualClock, rawFiles, tempStateDir } from './support.js';
+import { assertLedgerMatchesRows, chunk, SettableClock, rawFiles, tempStateDir } from './support.js';
 
 /** mulberry32: small, seedable, good enough to pick operations. */
 function prng(seed: number): (n: number) => number {
@@ -49,7 +49,7 @@ function expectedTake(disk: DiskRow[], claimed: Set<number>, max: number, now: n
 
 function runScenario(seed: number, steps: number): void {
   const rand = prng(seed);
-  const clock = new ManualClock(10_000);
+  const clock = new SettableClock(10_000);
   const stateDir = tempStateDir();
   const smallWindow = seed % 2 === 0;
   const spool = Spool.open({
@@ -123,7 +123,7 @@ function runScenario(seed: number, steps: number): void {
       pending.clear();
       checkExact(where(step, 'flush'));
     } else if (op < 93) {
-      const store = DeadLetterStore.open({ stateDir, clock: new ManualClock(clock.t + rand(80) - 60) });
+      const store = DeadLetterStore.open({ stateDir, clock: new SettableClock(clock.t + rand(80) - 60) });
       store.requeue({ all: true });
       store.close();
     } else {

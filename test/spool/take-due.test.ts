@@ -6,11 +6,11 @@ import { KEYS_LATER_DUE_SQL, KEYS_SAME_DUE_SQL } from '../../src/spool/message-t
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { QueuedMessage } from '../../src/spool/types.js';
-import { allDead, allRetried, chunk, ManualClock, recordTexts, tempStateDir } from './support.js';
+import { allDead, allRetried, chunk, SettableClock, recordTexts, tempStateDir } from './support.js';
 
 const texts = (rows: QueuedMessage[]) => rows.flatMap((m) => recordTexts(m));
 
-function open(clock: ManualClock, window?: { records: number; bytes?: number }): Spool {
+function open(clock: SettableClock, window?: { records: number; bytes?: number }): Spool {
   return Spool.open({
     stateDir: tempStateDir(),
     clock,
@@ -19,7 +19,7 @@ function open(clock: ManualClock, window?: { records: number; bytes?: number }):
 }
 
 test('takeDue hands out whole rows oldest first and stops before exceeding maxRecords', () => {
-  const spool = open(new ManualClock(100));
+  const spool = open(new SettableClock(100));
   spool.commit([chunk(3, { tag: 'a' }), chunk(2, { tag: 'b' }), chunk(1, { tag: 'c' })]);
   assert.deepEqual(texts(spool.takeDue(4, 100)), ['a:0', 'a:1', 'a:2']);
   assert.deepEqual(texts(spool.takeDue(4, 100)), ['b:0', 'b:1', 'c:0']);
@@ -28,14 +28,14 @@ test('takeDue hands out whole rows oldest first and stops before exceeding maxRe
 });
 
 test('takeDue returns one row even when that row alone has more records than maxRecords', () => {
-  const spool = open(new ManualClock(100));
+  const spool = open(new SettableClock(100));
   spool.commit([chunk(5, { tag: 'big' }), chunk(1, { tag: 'small' })]);
   assert.deepEqual(texts(spool.takeDue(2, 100)), ['big:0', 'big:1', 'big:2', 'big:3', 'big:4']);
   spool.close();
 });
 
 test('a claimed row is not handed out again while its outcome is pending', () => {
-  const spool = open(new ManualClock(100));
+  const spool = open(new SettableClock(100));
   spool.commit([chunk(1, { tag: 'a' })]);
   const [a] = spool.takeDue(10, 100);
   assert.deepEqual(spool.takeDue(10, 1000), []);
@@ -48,7 +48,7 @@ test('a claimed row is not handed out again while its outcome is pending', () =>
 });
 
 test('rows in flight when the process stopped are handed out again after a reopen', () => {
-  const clock = new ManualClock(100);
+  const clock = new SettableClock(100);
   const stateDir = tempStateDir();
   let spool = Spool.open({ stateDir, clock });
   spool.commit([chunk(1, { tag: 'a' }), chunk(1, { tag: 'b' })]);
@@ -63,7 +63,7 @@ test('rows in flight when the process stopped are handed out again after a reope
 });
 
 test('rows not due yet are held back and nextDueAt names the earliest due time', () => {
-  const clock = new ManualClock(100);
+  const clock = new SettableClock(100);
   const spool = open(clock);
   spool.commit([chunk(1, { tag: 'a' })]);
   assert.deepEqual(spool.takeDue(10, 99), []);
@@ -79,7 +79,7 @@ test('rows not due yet are held back and nextDueAt names the earliest due time',
 });
 
 test('a retried row due before newer rows is handed out before them', () => {
-  const clock = new ManualClock(100);
+  const clock = new SettableClock(100);
   const spool = open(clock);
   spool.commit([chunk(1, { tag: 'old' })]);
   const [old] = spool.takeDue(10, 100);
@@ -93,7 +93,7 @@ test('a retried row due before newer rows is handed out before them', () => {
 });
 
 test('a row whose due time comes after newer rows were committed is handed out when due, once', () => {
-  const clock = new ManualClock(100);
+  const clock = new SettableClock(100);
   const spool = open(clock);
   spool.commit([chunk(1, { tag: 'r' })]);
   const [r] = spool.takeDue(10, 100);
@@ -108,7 +108,7 @@ test('a row whose due time comes after newer rows were committed is handed out w
 });
 
 test('a retry due in the past, behind rows already handed out, is still handed out', () => {
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = open(clock);
   spool.commit([chunk(1, { tag: 'a' }), chunk(1, { tag: 'b' })]);
   const [a, b] = spool.takeDue(10, 1000);
@@ -121,7 +121,7 @@ test('a retry due in the past, behind rows already handed out, is still handed o
 });
 
 test('rows committed after the clock stepped back are handed out, none skipped', () => {
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const spool = open(clock);
   spool.commit([chunk(1, { tag: 'a' })]);
   assert.deepEqual(texts(spool.takeDue(10, 1000)), ['a:0']);
@@ -134,7 +134,7 @@ test('rows committed after the clock stepped back are handed out, none skipped',
 });
 
 test('rows committed while the memory window was full are all handed out, in order', () => {
-  const clock = new ManualClock(100);
+  const clock = new SettableClock(100);
   const spool = open(clock, { records: 3 });
   const tags: string[] = [];
   for (let i = 0; i < 10; i++) {
@@ -149,7 +149,7 @@ test('rows committed while the memory window was full are all handed out, in ord
 });
 
 test('the memory window is also bounded by body bytes', () => {
-  const clock = new ManualClock(100);
+  const clock = new SettableClock(100);
   const spool = open(clock, { records: 1000, bytes: 10 });
   spool.commit([chunk(1, { tag: 'a', size: 8 }), chunk(1, { tag: 'b', size: 8 }), chunk(1, { tag: 'c', size: 8 })]);
   assert.deepEqual(texts(spool.takeDue(10, 100)), ['a:0', 'b:0', 'c:0']);
@@ -157,7 +157,7 @@ test('the memory window is also bounded by body bytes', () => {
 });
 
 test('rows requeued by another connection while rows are claimed are handed out, claimed ones are not', () => {
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const stateDir = tempStateDir();
   const spool = Spool.open({ stateDir, clock, foreignPollMs: 0 });
   spool.commit([chunk(1, { tag: 'dead' }), chunk(1, { tag: 'inflight' })]);
@@ -165,7 +165,7 @@ test('rows requeued by another connection while rows are claimed are handed out,
   spool.settle(dead!, allDead(dead!, 'HTTP 400'), 1000);
   spool.flush();
   // Another process requeues with its own clock, behind this one's cursor.
-  const store = DeadLetterStore.open({ stateDir, clock: new ManualClock(900) });
+  const store = DeadLetterStore.open({ stateDir, clock: new SettableClock(900) });
   assert.equal(store.requeue({ all: true }), 1);
   store.close();
   assert.equal(spool.nextDueAt(), 900);
@@ -180,7 +180,7 @@ test('the cursor walk seeks the due index on both columns, so a large group with
   // letters (one due time) would make every take walk the group from its start. The plans prove
   // each of the walk's two queries is a seek within the covering index, never a scan.
   const stateDir = tempStateDir();
-  const spool = Spool.open({ stateDir, clock: new ManualClock(1000) });
+  const spool = Spool.open({ stateDir, clock: new SettableClock(1000) });
   spool.commit(Array.from({ length: 10 }, (_, i) => chunk(1, { firstLine: i })));
   spool.close();
   const db = new Database(join(stateDir, 'queue.db'), { readonly: true });
@@ -191,7 +191,7 @@ test('the cursor walk seeks the due index on both columns, so a large group with
 });
 
 test('rows another process requeued are seen by reads within foreignPollMs', async () => {
-  const clock = new ManualClock(1000);
+  const clock = new SettableClock(1000);
   const stateDir = tempStateDir();
   const spool = Spool.open({ stateDir, clock, foreignPollMs: 40 });
   spool.commit([chunk(1, { tag: 'dead' })]);

@@ -1,5 +1,5 @@
 // The HTTP adapter: the only file in loghook that imports undici. One keep-alive `Pool` per
-// endpoint, `request()` rather than fetch (5-9x faster here, see DEPENDENCIES.md), no pipelining
+// endpoint, `request()` rather than fetch (5-9x faster here, measured when it was chosen), no pipelining
 // (unsafe for POST retries), no redirects followed. `post()` never throws: every result, a
 // response or a transport failure, comes back as an HttpOutcome that policy.ts classifies.
 // TLS settings (tls.ts) and the proxy (proxy.ts) arrive as plain options; the dispatchers that

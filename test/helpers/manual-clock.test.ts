@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock, seededRandom } from '../helpers/manual-clock.js';
+import { ManualClock, seededRandom } from './manual-clock.js';
 
 test('ManualClock: time moves only on advance/set, and sleeps resolve when it passes their deadline', async () => {
   const c = new ManualClock(1000);

@@ -4,7 +4,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from '../telemetry/logger.js';
 
-export class Waker {
+export class DirWatch {
   private readonly watchers: FSWatcher[] = [];
   private pending = false;
   private wakeNow: (() => void) | null = null;
