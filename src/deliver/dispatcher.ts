@@ -12,7 +12,8 @@ import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { formatDuration } from '../config/units.js';
 import type { QueuePort, RecordResult } from './queue-port.js';
 import type { Sink, SinkOutcome, SinkRequest } from './sink.js';
-import { DEFAULT_MAX_AGE_MS, DEFAULT_RETRY_INTERVAL_MS } from './backoff.js';
+import { expiresAt } from './backoff.js';
+import { HOOK_DEFAULTS } from '../config/defaults.js';
 import { EndpointBreaker, type BreakerOptions } from './endpoint-breaker.js';
 import type { BatchFormat } from './batch-body.js';
 import { MisconfigGuard } from './misconfig-guard.js';
@@ -31,16 +32,16 @@ export interface DispatcherOptions {
   clock?: Clock;
   random?: Random;
   logger?: Logger;
-  /** records per request (default 1) */
+  /** records per request; every default here is config/defaults.ts's HOOK_DEFAULTS */
   batchSize?: number;
-  /** wait for this many due records... (default 1: never wait; at most batchSize) */
+  /** wait for this many due records... (1: never wait; at most batchSize) */
   minBatchSize?: number;
-  /** ...but no longer than this after the oldest became due (default 1 s) */
+  /** ...but no longer than this after the oldest became due */
   maxBatchLatencyMs?: number;
-  /** request body limit (default 1 MiB, nginx's default client_max_body_size) */
+  /** request body limit */
   maxBatchBytes?: number;
   batchFormat?: BatchFormat;
-  /** requests in flight at most (default 4); give the client as many connections */
+  /** requests in flight at most; give the client as many connections */
   concurrency?: number;
   retryIntervalMs?: number;
   maxRetryIntervalMs?: number;
@@ -97,8 +98,9 @@ export class Dispatcher {
   private readonly runRecord = new EndpointRun();
 
   constructor(opts: DispatcherOptions) {
-    const retryIntervalMs = opts.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS;
-    const batchSize = Math.max(1, opts.batchSize ?? 1);
+    const D = HOOK_DEFAULTS;
+    const retryIntervalMs = opts.retryIntervalMs ?? D.retryIntervalMs;
+    const batchSize = Math.max(1, opts.batchSize ?? D.batchSize);
     this.o = {
       sink: opts.sink,
       queue: opts.queue,
@@ -107,14 +109,14 @@ export class Dispatcher {
       logger: opts.logger ?? silentLogger,
       batchSize,
       // a batch never holds more than batchSize: waiting for more would only wait for the latency
-      minBatchSize: Math.min(batchSize, Math.max(1, opts.minBatchSize ?? 1)),
-      maxBatchLatencyMs: opts.maxBatchLatencyMs ?? 1000,
-      maxBatchBytes: opts.maxBatchBytes ?? 1024 * 1024,
-      batchFormat: opts.batchFormat ?? 'array',
-      concurrency: Math.max(1, opts.concurrency ?? 4),
+      minBatchSize: Math.min(batchSize, Math.max(1, opts.minBatchSize ?? D.minBatchSize)),
+      maxBatchLatencyMs: opts.maxBatchLatencyMs ?? D.maxBatchLatencyMs,
+      maxBatchBytes: opts.maxBatchBytes ?? D.maxBatchBytes,
+      batchFormat: opts.batchFormat ?? D.batchFormat,
+      concurrency: Math.max(1, opts.concurrency ?? D.concurrency),
       retryIntervalMs,
-      maxRetryIntervalMs: opts.maxRetryIntervalMs ?? 20 * 60_000,
-      maxAgeMs: opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
+      maxRetryIntervalMs: opts.maxRetryIntervalMs ?? D.maxRetryIntervalMs,
+      maxAgeMs: opts.maxAgeMs ?? D.maxAgeMs,
       ...(opts.slots ? { slots: opts.slots } : {}),
     };
     const { maxBatchBytes, minBatchSize, maxBatchLatencyMs, batchFormat: format } = this.o;
@@ -277,7 +279,7 @@ export class Dispatcher {
       const rows = queue.takeDue(batchSize - this.waiting, now);
       if (rows.length === 0) break;
       for (const msg of rows) {
-        if (now > msg.createdAt + maxAgeMs) {
+        if (now > expiresAt(msg.createdAt, maxAgeMs)) {
           this.expire(msg, now);
           expired++;
         } else {
