@@ -17,7 +17,7 @@ import { emptyDirWarning, emptyLogDirs } from './empty-dirs.js';
 import { foreignQueueNotes } from './foreign-queue.js';
 import { readRuntime } from './runtime-file.js';
 import type { Logger } from '../telemetry/logger.js';
-import { capYoungGeneration } from '../telemetry/heap.js';
+import { capYoungGeneration } from '../util/heap.js';
 import type { TelemetryOptions } from '../telemetry/tail-telemetry.js';
 import { makePrivate } from '../config/state-dir.js';
 import type { Clock, Random } from '../util/clock.js';
@@ -76,9 +76,7 @@ const READ_AHEAD_RECORDS = 5000;
  */
 const READ_AHEAD_MAX_RECORDS = 25_000;
 const COMMIT_MAX_RECORDS = 20_000;
-const WINDOW_RECORDS = 30_000;
-const WINDOW_BYTES = 48 * 1024 * 1024;
-/** V8's young generation stops growing here (see telemetry/heap.ts). */
+/** V8's young generation stops growing here (see util/heap.ts). */
 const YOUNG_GENERATION_MB = 8;
 /** Delivery outcomes are buffered by the queue and committed at least this often. */
 const OUTCOME_FLUSH_MS = 100;
@@ -94,7 +92,8 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
   const uncap = capYoungGeneration(YOUNG_GENERATION_MB);
   const targets = await resolveTargets(o.paths);
   const emptyDirs = await emptyLogDirs(targets, o.pattern);
-  const spool = Spool.open({ stateDir: o.stateDir, clock: o.clock, memoryWindowRecords: WINDOW_RECORDS, memoryWindowBytes: WINDOW_BYTES });
+  // the memory window: spool.ts MEMORY_WINDOW
+  const spool = Spool.open({ stateDir: o.stateDir, clock: o.clock });
   let flushTimer: NodeJS.Timeout | null = null;
   // prom-client (~11 MB) only for a run that serves metrics
   const telemetry = o.metrics ? new (await import('../telemetry/tail-telemetry.js')).TailTelemetry(o.metrics, o.clock) : null;

@@ -46,6 +46,12 @@ export interface SpoolOptions {
   foreignPollMs?: number;
 }
 
+/**
+ * Rows committed and not handed out yet that stay in memory (memory-window.ts), shared by every
+ * queue: the one default, for tail and for a library caller alike (REVIEW.md §d defect 10).
+ */
+export const MEMORY_WINDOW = { records: 30_000, bytes: 48 * 1024 * 1024 };
+
 export class Spool {
   private readonly db: Db;
   private readonly file: string;
@@ -87,7 +93,7 @@ export class Spool {
     this.outcomes = new Outcomes(this.messages, this.dead);
     this.budget = opts.readOnly
       ? null
-      : new MemoryBudget(opts.memoryWindowRecords ?? 20_000, opts.memoryWindowBytes ?? 32 * 1024 * 1024);
+      : new MemoryBudget(opts.memoryWindowRecords ?? MEMORY_WINDOW.records, opts.memoryWindowBytes ?? MEMORY_WINDOW.bytes);
     this.foreign = new ForeignRows(db, this.messages, opts.readOnly ? null : (queueId, key) => this.claimsOf(queueId).appeared(key));
     this.bodies = opts.readOnly ? null : BodyStore.open(db, this.bodyFiles, this.ledger);
     this.counters = this.stats.read();
