@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
-import { capYoungGeneration } from '../../src/telemetry/heap.js';
+import { capYoungGeneration } from '../../src/util/heap.js';
 
 const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size;
 
