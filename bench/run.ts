@@ -1,5 +1,5 @@
 // `npm run bench [-- section...]`: the benchmarks, each measured against a reference in the same
-// run (the machines are shared and noisy: read the ratios first). Sections: cat, tail, queued, latency, hooks, duplicates, replay, metrics.
+// run (the machines are shared and noisy: read the ratios first). Sections: cat, tail, queued, latency, hooks, duplicates, replay, metrics, disk.
 import { benchData } from './data.js';
 import { benchCat } from './cat.js';
 import { benchTail } from './tail.js';
@@ -9,6 +9,7 @@ import { benchHooks } from './hooks.js';
 import { benchKills } from './duplicates.js';
 import { benchReplay } from './replay.js';
 import { benchMetrics } from './metrics.js';
+import { benchDisk } from './disk.js';
 
 const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   cat: () => benchCat(benchData()),
@@ -18,6 +19,7 @@ const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   duplicates: async () => ({ 'batch 1': await benchKills({ batchSize: 1, kills: 6 }), 'batch 100': await benchKills({ batchSize: 100, kills: 6 }) }),
   replay: () => benchReplay(benchData()),
   metrics: () => benchMetrics(benchData()),
+  disk: async () => benchDisk(),
   latency: async () => ({ 'batch 100': await benchLatency({ batchSize: 100 }), 'batch 1': await benchLatency({ batchSize: 1, rate: 2000, records: 20_000 }) }),
 };
 

@@ -67,13 +67,20 @@ export class BodyStore {
     return this.current?.id ?? null;
   }
 
+  /** False when fresh bodies go inline (the benchmark's seam): nothing to compact then. */
+  get inFiles(): boolean {
+    return !this.inline;
+  }
+
   /**
-   * Appends the chunks' bodies (one writev, one fdatasync) and returns where each one is; null
-   * for a body to store inline. Call before the transaction that inserts their rows.
+   * Appends the chunks' bodies and `moved` (bytes compaction moves here: compaction.ts), in one
+   * writev and one fdatasync, and returns where each one is; null for a chunk body to store
+   * inline. Call before the transaction that inserts their rows.
    */
-  append(chunks: ChunkInput[]): Array<BodyLocation | null> {
-    if (this.inline || chunks.length === 0) return chunks.map(() => null);
+  append(chunks: ChunkInput[], moved: readonly Buffer[] = []): { chunks: Array<BodyLocation | null>; moved: BodyLocation[] } {
+    if (this.inline || (chunks.length === 0 && moved.length === 0)) return { chunks: chunks.map(() => null), moved: [] };
     const { buffers, at } = shareRegions(chunks);
+    const first = buffers.push(...moved) - moved.length;
     const cur = this.writable();
     const starts: number[] = [];
     let end = cur.size;
@@ -89,7 +96,10 @@ export class BodyStore {
     }
     cur.size = end;
     bodyStoreTestHooks.afterAppend?.();
-    return at.map(({ buffer, offset }) => ({ fileId: cur.id, offset: starts[buffer]! + offset }));
+    return {
+      chunks: at.map(({ buffer, offset }) => ({ fileId: cur.id, offset: starts[buffer]! + offset })),
+      moved: moved.map((_, i) => ({ fileId: cur.id, offset: starts[first + i]! })),
+    };
   }
 
   /** Lets go of the files a committed transaction emptied (FileLedger.apply): one becomes the spare. */

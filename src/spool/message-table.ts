@@ -2,7 +2,9 @@
 // Every query is a point lookup or an index range that reads only what it returns (LIMIT, or the
 // rows another process just added); only status sums a range (the due rows, index only).
 // A row's bytes are inline or in a body file (body-store.ts): reading one preads it, and every
-// insert or delete of a file-backed row notes its delta in the FileLedger.
+// insert or delete of a file-backed row notes its delta in the FileLedger. A row made of some of a
+// file-backed row's records (a retry) points at their span in the same file: the bytes are never
+// copied for a retry; compaction.ts moves them when few live rows are left in a file.
 import type { BodyFiles } from './body-files.js';
 import type { BodyLocation } from './body-store.js';
 import type { FileLedger } from './file-ledger.js';
@@ -30,6 +32,22 @@ export interface RemovedRow {
   /** null for an inline row */
   fileId: number | null;
   fileOffset: number | null;
+}
+
+/** Where a file-backed row's records are: `starts` and `ends` relative to `offset`, as stored. */
+export interface FileSpan {
+  fileId: number;
+  offset: number;
+  /** the row's `bytes`: what it counts in the queue and in the file's live bytes */
+  bytes: number;
+  ends: Uint32Array;
+  /** null: the records lie back to back from `offset` */
+  starts: Uint32Array | null;
+}
+
+/** A removed row as removeWithLayout gives it: `span` null for an inline row. */
+export interface RemovedLayout extends RemovedRow {
+  span: FileSpan | null;
 }
 
 export interface MessageTableOptions {
@@ -83,9 +101,8 @@ export const KEYS_LATER_DUE_SQL = 'SELECT due_at, id, count FROM messages WHERE 
 export class MessageTable {
   private readonly insertStmt: Statement;
   private readonly removeStmt: Statement;
-  private readonly locationStmt: Statement;
+  private readonly removeLayoutStmt: Statement;
   private readonly rescheduleStmt: Statement;
-  private readonly rescheduleInlineStmt: Statement;
   private readonly keysSameDueStmt: Statement;
   private readonly keysLaterDueStmt: Statement;
   private readonly getStmt: Statement;
@@ -105,14 +122,9 @@ export class MessageTable {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.removeStmt = db.prepare('DELETE FROM messages WHERE id = ? RETURNING queue_id, count, bytes, file_id, file_offset');
-    this.locationStmt = db.prepare('SELECT bytes, file_id FROM messages WHERE id = ?');
+    this.removeLayoutStmt = db.prepare('DELETE FROM messages WHERE id = ? RETURNING queue_id, count, bytes, file_id, file_offset, ends, starts');
     this.rescheduleStmt = db.prepare(
       'UPDATE messages SET due_at = ?, attempts = attempts + 1, disposition = ? WHERE id = ?',
-    );
-    // A row going inline takes its records back to back: `ends` is rewritten and `starts` dropped.
-    this.rescheduleInlineStmt = db.prepare(
-      `UPDATE messages SET due_at = ?, attempts = attempts + 1, disposition = ?, body = ?, ends = ?, starts = NULL, file_id = NULL, file_offset = NULL
-       WHERE id = ?`,
     );
     // Index-only walk of `messages_due` from a cursor, in two seeks: SQLite seeks a row value
     // `(due_at, id) > (?, ?)` on due_at alone and would step over every earlier row with the same
@@ -132,6 +144,33 @@ export class MessageTable {
     this.queueIdsStmt = db.prepare('SELECT id FROM queues').pluck();
   }
   private readonly queueIdsStmt: Statement;
+
+  /**
+   * A new row whose records are already in a body file at `span` (some records of a row that was
+   * there); `row.body` is not stored, nor read.
+   */
+  insertSpan(row: Omit<NewRow, 'body' | 'ends' | 'starts'>, span: FileSpan): number {
+    const info = this.insertStmt.run(
+      row.queueId,
+      row.dueAt,
+      row.createdAt,
+      row.attempts,
+      row.lines.length,
+      span.bytes,
+      row.stream,
+      row.segment,
+      row.segmentKey,
+      row.disposition,
+      u32Blob(row.lines),
+      u32Blob(span.ends),
+      span.starts === null ? null : u32Blob(span.starts),
+      EMPTY,
+      span.fileId,
+      span.offset,
+    );
+    this.ledger!.note(span.fileId, 1, span.bytes);
+    return Number(info.lastInsertRowid);
+  }
 
   /** A new row; its bytes are `row.body`, stored inline, or already in a body file `at`. */
   insert(row: NewRow, at: BodyLocation | null = null): number {
@@ -183,18 +222,23 @@ export class MessageTable {
     return { queueId: r.queue_id, count: r.count, bytes: r.bytes, fileId: r.file_id, fileOffset: r.file_offset };
   }
 
-  /**
-   * One more attempt: a new due time. A file-backed row takes its bytes inline (`body`, its
-   * records back to back, ending at `ends`), so that a record that keeps failing never holds a
-   * body file on disk. False if the row is gone.
-   */
-  reschedule(id: number, dueAt: number, disposition: string, body: Buffer, ends: Uint32Array): boolean {
-    const loc = this.locationStmt.get(id) as { bytes: number; file_id: number | null } | undefined;
-    if (loc === undefined) return false;
-    if (loc.file_id === null) return this.rescheduleStmt.run(dueAt, disposition, id).changes === 1;
-    this.rescheduleInlineStmt.run(dueAt, disposition, body, u32Blob(ends), id);
-    this.ledger!.note(loc.file_id, -1, -loc.bytes);
-    return true;
+  /** Deletes a row and says where its records were, for rows made of some of them; undefined if it was gone. */
+  removeWithLayout(id: number): RemovedLayout | undefined {
+    const r = this.removeLayoutStmt.get(id) as
+      | { queue_id: number; count: number; bytes: number; file_id: number | null; file_offset: number | null; ends: Buffer; starts: Buffer | null }
+      | undefined;
+    if (r === undefined) return undefined;
+    let span: FileSpan | null = null;
+    if (r.file_id !== null) {
+      this.ledger!.note(r.file_id, -1, -r.bytes);
+      span = { fileId: r.file_id, offset: r.file_offset!, bytes: r.bytes, ends: blobU32(r.ends), starts: r.starts === null ? null : blobU32(r.starts) };
+    }
+    return { queueId: r.queue_id, count: r.count, bytes: r.bytes, fileId: r.file_id, fileOffset: r.file_offset, span };
+  }
+
+  /** One more attempt: a new due time; the bytes stay where they are. False if the row is gone. */
+  reschedule(id: number, dueAt: number, disposition: string): boolean {
+    return this.rescheduleStmt.run(dueAt, disposition, id).changes === 1;
   }
 
   /** Up to `limit` keys of queue `queueId` after `after` in hand-out order. */
@@ -267,7 +311,7 @@ export class MessageTable {
 }
 
 /** The records' spans merged into runs where one starts right where the one before ends: [from, to, from, to, …]. */
-function runsOf(starts: Uint32Array, ends: Uint32Array): number[] {
+export function runsOf(starts: Uint32Array, ends: Uint32Array): number[] {
   const runs: number[] = [];
   for (let i = 0; i < ends.length; i++) {
     if (runs.length > 0 && runs[runs.length - 1] === starts[i]) runs[runs.length - 1] = ends[i]!;
@@ -277,9 +321,22 @@ function runsOf(starts: Uint32Array, ends: Uint32Array): number[] {
 }
 
 /** The ends of the records once laid back to back. */
-function packedEnds(starts: Uint32Array, ends: Uint32Array): Uint32Array {
+export function packedEnds(starts: Uint32Array, ends: Uint32Array): Uint32Array {
   const out = new Uint32Array(ends.length);
   let at = 0;
   for (let i = 0; i < ends.length; i++) out[i] = at += ends[i]! - starts[i]!;
   return out;
+}
+
+/** Records [from, to) of a file-backed row as a span of their own, in place in the same file. */
+export function subSpan(s: FileSpan, from: number, to: number): FileSpan {
+  const start = s.starts !== null ? s.starts[from]! : from === 0 ? 0 : s.ends[from - 1]!;
+  const ends = Uint32Array.from(s.ends.subarray(from, to), (e) => e - start);
+  let starts: Uint32Array | null = null;
+  if (s.starts !== null) {
+    starts = Uint32Array.from(s.starts.subarray(from, to), (x) => x - start);
+    // back to back after all (one record, or a run no other hook's records interleave)
+    if (starts.every((x, i) => x === (i === 0 ? 0 : ends[i - 1]))) starts = null;
+  }
+  return { fileId: s.fileId, offset: s.offset + start, bytes: ends[to - from - 1]!, ends, starts };
 }

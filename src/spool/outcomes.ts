@@ -2,7 +2,7 @@
 // thousands of requests/s an fsync per outcome would cost more than the delivery itself. A row
 // stays claimed until its outcome is on disk; a crash before that resends it (at-least-once).
 import type { DeadLetterTable } from './dead-letters.js';
-import type { MessageTable, RowKey } from './message-table.js';
+import { subSpan, type FileSpan, type MessageTable, type RowKey } from './message-table.js';
 import type { StatsDelta } from './stats.js';
 import { recordBytes, recordStart, type QueuedMessage, type RecordResult } from './types.js';
 
@@ -77,29 +77,31 @@ export class Outcomes {
    * Removes the row; delivered records just go, dead ones become dead letters, and each record to
    * retry becomes a row of its own (one poison record cannot hold its neighbours back) due at its
    * own time, with attempts + 1 and created_at kept (max age still counts from when it was first
-   * queued). Its bytes go inline: a record that may be retried for days never pins a body file.
-   * A lone record to retry is updated in place instead of deleted and inserted again.
+   * queued). Its bytes stay where they are: a record in a body file points at its own span there
+   * (compaction.ts moves it out of a file that is mostly dead bytes, so a record retried for days
+   * never pins a whole body file), an inline one is copied inline. A lone record to retry is
+   * updated in place instead of deleted and inserted again.
    */
   private settleRow({ msg, results, now }: Settlement, delta: StatsDelta, claimable: QueueKey[]): void {
     const only = results[0]!;
     const total = delta.total(msg.queueId);
     if (results.length === 1 && only.kind === 'retry') {
-      const bytes = recordBytes(msg, 0);
-      if (this.messages.reschedule(msg.rowId, only.dueAt, only.disposition, bytes, Uint32Array.of(bytes.length))) {
+      if (this.messages.reschedule(msg.rowId, only.dueAt, only.disposition)) {
         claimable.push({ queueId: msg.queueId, dueAt: only.dueAt, id: msg.rowId });
         total.retried++;
       }
       return;
     }
-    const gone = this.messages.remove(msg.rowId);
+    const gone = this.messages.removeWithLayout(msg.rowId);
     if (gone === undefined) return;
     delta.row(gone.queueId, -1, gone.count, gone.bytes);
+    const keep = (from: number, to: number, as: KeptAs) => this.keep(msg, gone.span, from, to, as, delta, claimable);
     for (let i = 0; i < results.length; i++) {
       const r = results[i]!;
       if (r.kind === 'delivered') total.delivered++;
       else if (r.kind === 'retry') {
         total.retried++;
-        this.keep(msg, i, i + 1, { dueAt: r.dueAt, attempts: msg.attempts + 1, disposition: r.disposition }, delta, claimable);
+        keep(i, i + 1, { dueAt: r.dueAt, attempts: msg.attempts + 1, disposition: r.disposition });
       } else if (r.kind === 'dead') {
         if (r.reason === 'expired') total.expired++;
         else total.dead++;
@@ -108,38 +110,43 @@ export class Outcomes {
         // a run of records not tried stays together, as it was
         let j = i + 1;
         while (j < results.length && results[j]!.kind === 'unsent') j++;
-        this.keep(msg, i, j, { dueAt: msg.dueAt, attempts: msg.attempts, disposition: msg.disposition }, delta, claimable);
+        keep(i, j, { dueAt: msg.dueAt, attempts: msg.attempts, disposition: msg.disposition });
         i = j - 1;
       }
     }
   }
 
-  /** Records [from, to) of `msg` as a row of their own, inline, back to back. */
-  private keep(
-    msg: QueuedMessage,
-    from: number,
-    to: number,
-    as: { dueAt: number; attempts: number; disposition: string | null },
-    delta: StatsDelta,
-    claimable: QueueKey[],
-  ): void {
-    const { body, ends } = backToBack(msg, from, to);
-    const id = this.messages.insert({
+  /**
+   * Records [from, to) of `msg` as a row of their own: at their span in the body file the row was
+   * in (`span`, as the removed row had it stored), or inline, back to back, for an inline row.
+   */
+  private keep(msg: QueuedMessage, span: FileSpan | null, from: number, to: number, as: KeptAs, delta: StatsDelta, claimable: QueueKey[]): void {
+    const meta = {
       queueId: msg.queueId,
       stream: msg.stream,
       segment: msg.segment,
       segmentKey: msg.segmentKey,
       lines: msg.lines.subarray(from, to),
-      ends,
-      starts: null,
-      body,
       createdAt: msg.createdAt,
       ...as,
-    });
-    delta.row(msg.queueId, 1, to - from, body.length);
+    };
+    let id: number;
+    let bytes: number;
+    if (span !== null) {
+      const part = subSpan(span, from, to);
+      id = this.messages.insertSpan(meta, part);
+      bytes = part.bytes;
+    } else {
+      const { body, ends } = backToBack(msg, from, to);
+      id = this.messages.insert({ ...meta, ends, starts: null, body });
+      bytes = body.length;
+    }
+    delta.row(msg.queueId, 1, to - from, bytes);
     claimable.push({ queueId: msg.queueId, dueAt: as.dueAt, id });
   }
 }
+
+type KeptAs = { dueAt: number; attempts: number; disposition: string | null };
 
 /** Records [from, to) of a row as one body with its ends: a view when they already lie back to back. */
 function backToBack(msg: QueuedMessage, from: number, to: number): { body: Buffer; ends: Uint32Array } {

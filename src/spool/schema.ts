@@ -71,6 +71,18 @@ function addLifetimeColumns(db: Db): void {
   }).immediate();
 }
 
+// Where a body file's rows are, for compaction (compaction.ts): a partial index of the file-backed
+// rows, with `attempts` so that "does this file still hold a record never tried" is one seek.
+// Added to a format-3 file in place by its lock holder without a new format number, as the
+// lifetime columns are: a loghook of format 3 that does not know it keeps it up to date (SQLite
+// maintains every index), so going back stays possible.
+const FILE_INDEX = 'CREATE INDEX IF NOT EXISTS messages_file ON messages (file_id, attempts) WHERE file_id IS NOT NULL';
+
+function addFileIndex(db: Db): void {
+  // a no-op once it exists; building it reads the table once (the first start of this version)
+  db.exec(FILE_INDEX);
+}
+
 // Format 2 -> 3 in place: the rows become queue 1's (hook `default`), with its counters copied
 // from `stats`; the hand-out index gains the queue. ADD COLUMN with a constant default rewrites
 // no row.
@@ -120,6 +132,7 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_due ON messages (queue_id, due_at, id, count);
 CREATE INDEX messages_created ON messages (queue_id, created_at);
+${FILE_INDEX};
 CREATE TABLE checkpoints (
   stream TEXT PRIMARY KEY,
   value TEXT NOT NULL,
@@ -214,7 +227,10 @@ export function openQueueDb(stateDir: string, opts: OpenQueueOptions): QueueDb {
       if (version === 1) migrate(db, MIGRATE_1_TO_2, 2);
       migrate(db, MIGRATE_2_TO_3, 3);
     }
-    if (opts.create && !opts.readOnly) addLifetimeColumns(db);
+    if (opts.create && !opts.readOnly) {
+      addLifetimeColumns(db);
+      addFileIndex(db);
+    }
     if (!opts.readOnly) {
       // A commit is durable when it returns: WAL fsynced on every commit.
       db.pragma('synchronous = FULL');

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../util/clock.js';
 import { LoghookError } from '../util/errors.js';
 import { BodyFiles } from './body-files.js';
-import { BodyStore } from './body-store.js';
+import { BodyStore, bodyStoreTuning } from './body-store.js';
 import { CheckpointTable } from './checkpoints.js';
+import { Compaction } from './compaction.js';
 import { Claims } from './claims.js';
 import { MemoryBudget } from './memory-window.js';
 import { DeadLetterTable } from './dead-letters.js';
@@ -73,6 +74,8 @@ export class Spool {
   private readonly ports = new Map<number, QueuePort>();
   /** null when read-only: only the lock holder appends to or removes body files */
   private readonly bodies: BodyStore | null;
+  /** null when read-only, or when fresh bodies go inline */
+  private readonly compaction: Compaction | null;
   private counters: Stats;
 
   private constructor(
@@ -96,6 +99,7 @@ export class Spool {
       : new MemoryBudget(opts.memoryWindowRecords ?? MEMORY_WINDOW.records, opts.memoryWindowBytes ?? MEMORY_WINDOW.bytes);
     this.foreign = new ForeignRows(db, this.messages, opts.readOnly ? null : (queueId, key) => this.claimsOf(queueId).appeared(key));
     this.bodies = opts.readOnly ? null : BodyStore.open(db, this.bodyFiles, this.ledger);
+    this.compaction = this.bodies?.inFiles ? new Compaction(db, this.bodyFiles, this.ledger, () => bodyStoreTuning.rotateBytes) : null;
     this.counters = this.stats.read();
   }
 
@@ -350,8 +354,10 @@ export class Spool {
     const bodies = this.bodies!;
     const ledger = this.ledger;
     const now = this.clock.now();
-    // On disk before the transaction that points at them; if it never commits, no row does.
-    const at = bodies.append(chunks);
+    // On disk before the transaction that points at them; if it never commits, no row does. The
+    // rows compaction moves ride along: their copies are written with the fresh bodies.
+    const step = this.compaction?.plan(bodies.appendingTo) ?? null;
+    const { chunks: at, moved } = bodies.append(chunks, step === null ? [] : [step.buffer]);
     const tx = this.db.transaction(() => {
       // We hold the write lock from here on: whatever another process added is visible now and
       // nothing more lands before our own inserts, which therefore take the highest ids.
@@ -365,6 +371,7 @@ export class Spool {
       });
       if (checkpoints !== undefined) this.checkpoints.upsert(checkpoints, now);
       const applied = this.outcomes.apply(delta);
+      if (step !== null) this.compaction!.apply(step, moved[0]!);
       this.endpointTable.apply();
       const emptied = ledger.apply(bodies.appendingTo);
       const counters = delta.isZero() ? this.stats.read() : this.stats.add(delta);

@@ -101,7 +101,7 @@ test('appending moves to a new file past the rotation size; counts stay record b
   spool.close();
 });
 
-test('a retried record takes its bytes inline, so a record that keeps failing holds no body file', () => {
+test('a retried record points at its own bytes in the body file it came in: nothing is copied', () => {
   const stateDir = tempStateDir();
   const clock = new SettableClock(1000);
   let spool = Spool.open({ stateDir, clock });
@@ -110,19 +110,20 @@ test('a retried record takes its bytes inline, so a record that keeps failing ho
   spool.settle(many!, allRetried([5000, 5000, 5000], 'HTTP 503'), 1000);
   spool.settle(one!, allRetried([6000], 'HTTP 503'), 1000);
   spool.ack([ok!.rowId]);
-  spool.close(); // its flush empties the file, and close lets it go
-  assert.deepEqual(files(stateDir), []);
+  spool.close();
+  assert.deepEqual(files(stateDir), ['1.dat']);
   assert.deepEqual(
-    rawLocatedRows(stateDir).map((r) => [r.file_id, r.inline, r.attempts]),
-    [[null, 'one:0..\n', 1], [null, 'many:0.\n', 1], [null, 'many:1.\n', 1], [null, 'many:2.\n', 1]],
+    rawLocatedRows(stateDir).map((r) => [r.file_id, r.bytes, r.inline, r.body, r.attempts]),
+    [[1, 8, '', 'one:0..\n', 1], [1, 8, '', 'many:0.\n', 1], [1, 8, '', 'many:1.\n', 1], [1, 8, '', 'many:2.\n', 1]],
   );
+  assertLedgerMatchesRows(stateDir);
   assert.equal(rawLocatedRows(stateDir)[0]!.id, one!.rowId, 'a single-record row is retried in place');
   spool = Spool.open({ stateDir, clock });
   assert.deepEqual(spool.takeDue(100, 6000).flatMap((m) => recordTexts(m)), ['many:0', 'many:1', 'many:2', 'one:0']);
   spool.close();
 });
 
-test('a row settled with mixed results leaves its body file; its retries carry their bytes inline', () => {
+test('a row settled with mixed results leaves the queue; its retries point at their own records in its body file', () => {
   const stateDir = tempStateDir();
   const clock = new SettableClock(1000);
   let spool = Spool.open({ stateDir, clock });
@@ -140,13 +141,14 @@ test('a row settled with mixed results leaves its body file; its retries carry t
   );
   spool.flush();
   assert.deepEqual(
-    rawLocatedRows(stateDir).map((r) => [r.file_id, r.file_offset, r.bytes, r.body]),
-    [[1, 0, 7, 'keep:0\n'], [null, null, 7, 'big:0.\n'], [null, null, 7, 'big:3.\n']],
+    rawLocatedRows(stateDir).map((r) => [r.file_id, r.bytes, r.inline, r.body]),
+    [[1, 7, '', 'keep:0\n'], [1, 7, '', 'big:0.\n'], [1, 7, '', 'big:3.\n']],
   );
   assertLedgerMatchesRows(stateDir, 1);
   spool.ack([keep!.rowId]);
   spool.close();
-  assert.deepEqual(files(stateDir), [], 'no row lives in the file any more');
+  assert.deepEqual(files(stateDir), ['1.dat'], 'the retries still live in the file');
+  assert.deepEqual(rawFiles(stateDir), [{ id: 1, live_rows: 2, bytes: 14 }]);
   spool = Spool.open({ stateDir, clock });
   assert.deepEqual(spool.takeDue(100, 5000).map((m) => recordTexts(m)), [['big:3'], ['big:0']]);
   assert.deepEqual(spool.listDead({ all: true }).map((d) => d.record.toString()), ['big:2.\n']);

@@ -61,7 +61,7 @@ test('the body file goes only once the last queue referring to it is done', () =
   assert.deepEqual(readdirSync(join(stateDir, 'bodies')), []);
 });
 
-test('a retry stays in its queue and takes its own bytes inline; a down queue holds up no other', () => {
+test('a retry stays in its queue and points at its own record in the shared region; a down queue holds up no other', () => {
   const stateDir = tempStateDir();
   const clock = new SettableClock(1000);
   const spool = Spool.open({ stateDir, clock });

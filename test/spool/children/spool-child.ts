@@ -2,7 +2,9 @@
 // It reports on stdout, one JSON line per event, so the parent can react to each step.
 // SPOOL_CHILD_KILL_AFTER_APPEND=k: SIGKILL itself right after the k-th body append is fdatasynced,
 // before the transaction that would reference those bytes.
-import { bodyStoreTestHooks } from '../../../src/spool/body-store.js';
+import { bodyStoreTestHooks, bodyStoreTuning } from '../../../src/spool/body-store.js';
+import { compactionTuning } from '../../../src/spool/compaction.js';
+import type { RecordResult } from '../../../src/spool/types.js';
 import { DeadLetterStore } from '../../../src/spool/dead-letter-store.js';
 import { Spool } from '../../../src/spool/spool.js';
 import { LoghookError } from '../../../src/util/errors.js';
@@ -58,6 +60,30 @@ switch (mode) {
         // Claims everything due (earlier runs' rows too) but acks only chunk N.
         const mine = spool.takeDue(1_000_000, Date.now()).filter((m) => m.lines[0] === n);
         spool.ack(mine.map((m) => m.rowId));
+      }
+    }
+  }
+  // Body files of 2 KB, compaction 300 bytes a step: commit 5 records of 100 bytes at a time (lines
+  // from the checkpoint on), then settle what is due: a record whose line is a multiple of 4 fails
+  // its first 6 attempts (each retry due 30 ms later), the others are delivered; each delivered record is reported, {"d":[line,
+  // text]}, before the commit that writes its ack (at-least-once: a kill may send it again).
+  case 'retry-loop': {
+    bodyStoreTuning.rotateBytes = 2000;
+    compactionTuning.stepBytes = 300;
+    const spool = Spool.open({ stateDir });
+    let n = Number(spool.loadCheckpoints().get('s1') ?? 0);
+    say({ from: n });
+    for (;;) {
+      spool.commit([chunk(5, { tag: 'rec', firstLine: n, size: 100 })], new Map([['s1', String(n + 5)]]));
+      n += 5;
+      for (const m of spool.takeDue(20, Date.now())) {
+        const results = Array.from(m.lines, (line, i): RecordResult => {
+          if (line % 4 === 0 && m.attempts < 6) return { kind: 'retry', dueAt: Date.now() + 30, disposition: 'HTTP 503' };
+          const start = m.starts ? m.starts[i]! : i === 0 ? 0 : m.ends[i - 1]!;
+          say({ d: [line, m.segmentKey, m.body.subarray(start, m.ends[i]).toString()] });
+          return { kind: 'delivered' };
+        });
+        spool.settle(m, results, Date.now());
       }
     }
   }
