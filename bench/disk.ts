@@ -13,7 +13,7 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Spool } from '../src/spool/spool.js';
 import type { QueuedMessage, RecordResult } from '../src/spool/types.js';
-import { chunk, ManualClock, tempStateDir } from '../test/spool/support.js';
+import { chunk, SettableClock, tempStateDir } from '../test/spool/support.js';
 
 const RECORD_BYTES = 1024;
 const CHUNK_RECORDS = 100;
@@ -71,7 +71,7 @@ export interface DiskRun {
 
 export function runAtDepth(depth: number, rounds: number, retries: boolean): DiskRun {
   const dir = tempStateDir();
-  const clock = new ManualClock(1_000_000);
+  const clock = new SettableClock(1_000_000);
   const spool = Spool.open({ stateDir: dir, clock });
   let nextLine = 0;
   const fresh = (records: number) => {

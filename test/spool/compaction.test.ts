@@ -9,7 +9,7 @@ import { compactionTuning } from '../../src/spool/compaction.js';
 import { Spool } from '../../src/spool/spool.js';
 import { checkState } from '../../src/spool/state-check.js';
 import type { QueuedMessage, RecordResult } from '../../src/spool/types.js';
-import { assertLedgerMatchesRows, bodyFilePath, chunk, ManualClock, rawFiles, rawLocatedRows, recordTexts, tempStateDir } from './support.js';
+import { assertLedgerMatchesRows, bodyFilePath, chunk, SettableClock, rawFiles, rawLocatedRows, recordTexts, tempStateDir } from './support.js';
 
 /** Runs `fn` with body files of 1,000 bytes (a chunk of 10 records of 100 bytes fills one). */
 function smallFiles<T>(fn: () => T): T {
@@ -37,7 +37,7 @@ const bodyNames = (stateDir: string) => readdirSync(join(stateDir, 'bodies')).so
 test('a record retried 20 times lets go of the body file it came in, and is still read with the same bytes', () => {
   smallFiles(() => {
     const stateDir = tempStateDir();
-    const clock = new ManualClock(1000);
+    const clock = new SettableClock(1000);
     const spool = Spool.open({ stateDir, clock });
     const first = chunk(10, { tag: 'first', size: 100 });
     spool.commit([first]);
@@ -69,7 +69,7 @@ test('a record retried 20 times lets go of the body file it came in, and is stil
 test('a file that still holds a record never tried is not compacted; once that record is retried, it is', () => {
   smallFiles(() => {
     const stateDir = tempStateDir();
-    const clock = new ManualClock(1000);
+    const clock = new SettableClock(1000);
     const spool = Spool.open({ stateDir, clock });
     const slow = spool.queueId('slow');
     spool.commit([{ ...chunk(1, { tag: 'slow', size: 100 }), queueId: slow }, chunk(9, { tag: 'fast', size: 100 })]);
@@ -93,7 +93,7 @@ test('a file that still holds a record never tried is not compacted; once that r
 test('a row moved while it is in flight settles at its new place', () => {
   smallFiles(() => {
     const stateDir = tempStateDir();
-    const clock = new ManualClock(1000);
+    const clock = new SettableClock(1000);
     const spool = Spool.open({ stateDir, clock });
     spool.commit([chunk(10, { tag: 'a', size: 100 })]);
     settleAll(spool, spool.takeDue(100, clock.t), new Set(['a:5']), clock.t, clock.t);
@@ -128,7 +128,7 @@ test('compaction moves at most stepBytes per commit, over as many commits as it 
   try {
     smallFiles(() => {
       const stateDir = tempStateDir();
-      const clock = new ManualClock(1000);
+      const clock = new SettableClock(1000);
       const spool = Spool.open({ stateDir, clock });
       spool.commit([chunk(10, { tag: 'x', size: 100 })]);
       const failing = new Set(['x:0', 'x:2', 'x:4', 'x:6', 'x:8']); // 500 of 1,000 bytes stay
