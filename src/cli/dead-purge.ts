@@ -8,6 +8,7 @@ import { readRuntime, type RuntimeInfo } from '../pipeline/runtime-file.js';
 import type { Spool as SpoolType } from '../spool/spool.js';
 import type { QueueInfo } from '../spool/types.js';
 import { StateLockedError } from '../util/errors.js';
+import { processAlive } from '../util/process-alive.js';
 
 /** Whether a tail still runs hook `hook`, as runtime.json (the running or the last tail's) says. */
 export type HookVerdict =
@@ -19,7 +20,7 @@ export function hookVerdict(stateDir: string, hook: string): HookVerdict {
   if (rt === null || !Array.isArray(rt.hooks)) {
     return { configured: true, why: `no tail run recorded its hooks in ${join(stateDir, 'runtime.json')}, so whether '${hook}' is still configured is unknown: run tail once with the current configuration, then purge again` };
   }
-  const running = rt.stoppedAt === undefined && alive(rt.pid) ? rt : null;
+  const running = rt.stoppedAt === undefined && processAlive(rt.pid) ? rt : null;
   if (rt.hooks.some((h) => h.name === hook)) {
     const whose = running ? `the running tail's (pid ${rt.pid})` : `that of the last tail run (${join(stateDir, 'runtime.json')})`;
     return { configured: true, why: `hook '${hook}' is in the configuration, ${whose}: its queued records are live work. To drop them, remove the hook from the configuration, run tail once, then purge again` };
@@ -47,14 +48,5 @@ export async function purgeRemovedHook(stateDir: string, hook: string, queues: r
     return `purged ${p.deadLetters} dead letters and ${p.records} queued records (${p.rows} rows) of hook '${hook}', which is not in the configuration\n`;
   } finally {
     spool.close();
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -12,6 +12,7 @@ import type { EndpointState, LifetimeCounts, QueueInfo, QueueStatus } from '../s
 import { redactUrl } from '../telemetry/logger.js';
 import { emptyLogDirs } from './empty-dirs.js';
 import { streamLagOnDisk } from '../telemetry/stream-lag.js';
+import { processAlive } from '../util/process-alive.js';
 
 /** endpoints listed per hook: the largest backlogs */
 const LISTED = 10;
@@ -82,7 +83,7 @@ export async function readStatus(stateDir: string, now: number): Promise<Status>
     const unreadablePaths = new Set(unreadable.map((u) => u.path));
     const streams: StreamStatus[] = [];
     for (const c of spool.checkpointsDetail()) streams.push(await streamStatus(c.stream, c.value, c.updatedAt, unreadablePaths));
-    const running = rt && rt.stoppedAt === undefined && alive(rt.pid) ? { ...rt, alive: true as const } : { alive: false as const, lastSeen: rt?.updatedAt ?? null };
+    const running = rt && rt.stoppedAt === undefined && processAlive(rt.pid) ? { ...rt, alive: true as const } : { alive: false as const, lastSeen: rt?.updatedAt ?? null };
     const hooks = hookStatuses(spool, now, running.alive ? (running.hooks ?? []) : null);
     // the tail named those empty at its start; the ones still empty now are worth saying
     const emptyDirs = await emptyLogDirs((rt?.emptyDirs ?? []).filter((d) => existsSync(d)).map((path) => ({ kind: 'dir' as const, path })));
@@ -141,14 +142,6 @@ function lifetime(queues: QueueInfo[]): LifetimeCounts | null {
   return sum;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Where a stream's checkpoint stands against the segments on disk now. */
 async function streamStatus(stream: string, value: string, committedAt: number, unreadable: Set<string>): Promise<StreamStatus> {

@@ -150,48 +150,33 @@ export class MessageTable {
    * there); `row.body` is not stored, nor read.
    */
   insertSpan(row: Omit<NewRow, 'body' | 'ends' | 'starts'>, span: FileSpan): number {
-    const info = this.insertStmt.run(
-      row.queueId,
-      row.dueAt,
-      row.createdAt,
-      row.attempts,
-      row.lines.length,
-      span.bytes,
-      row.stream,
-      row.segment,
-      row.segmentKey,
-      row.disposition,
-      u32Blob(row.lines),
-      u32Blob(span.ends),
-      span.starts === null ? null : u32Blob(span.starts),
-      EMPTY,
-      span.fileId,
-      span.offset,
-    );
+    const id = this.insertRow(row, span.bytes, span.ends, span.starts, EMPTY, span.fileId, span.offset);
     this.ledger!.note(span.fileId, 1, span.bytes);
-    return Number(info.lastInsertRowid);
+    return id;
   }
 
   /** A new row; its bytes are `row.body`, stored inline, or already in a body file `at`. */
   insert(row: NewRow, at: BodyLocation | null = null): number {
-    const bodyParams = at !== null ? [EMPTY, at.fileId, at.offset] : [row.body, null, null];
-    const info = this.insertStmt.run(
-      row.queueId,
-      row.dueAt,
-      row.createdAt,
-      row.attempts,
-      row.lines.length,
-      row.body.length,
-      row.stream,
-      row.segment,
-      row.segmentKey,
-      row.disposition,
-      u32Blob(row.lines),
-      u32Blob(row.ends),
-      row.starts === null ? null : u32Blob(row.starts),
-      ...bodyParams,
-    );
+    const id = at !== null
+      ? this.insertRow(row, row.body.length, row.ends, row.starts, EMPTY, at.fileId, at.offset)
+      : this.insertRow(row, row.body.length, row.ends, row.starts, row.body, null, null);
     if (at !== null) this.ledger!.note(at.fileId, 1, row.body.length);
+    return id;
+  }
+
+  private insertRow(
+    row: Omit<NewRow, 'body' | 'ends' | 'starts'>,
+    bytes: number,
+    ends: Uint32Array,
+    starts: Uint32Array | null,
+    body: Buffer,
+    fileId: number | null,
+    offset: number | null,
+  ): number {
+    const info = this.insertStmt.run(
+      row.queueId, row.dueAt, row.createdAt, row.attempts, row.lines.length, bytes, row.stream, row.segment, row.segmentKey,
+      row.disposition, u32Blob(row.lines), u32Blob(ends), starts === null ? null : u32Blob(starts), body, fileId, offset,
+    );
     return Number(info.lastInsertRowid);
   }
 
