@@ -78,6 +78,8 @@ const READ_AHEAD_MAX_RECORDS = 25_000;
 const COMMIT_MAX_RECORDS = 20_000;
 /** V8's young generation stops growing here (see util/heap.ts). */
 const YOUNG_GENERATION_MB = 8;
+/** Up to this many endpoints, the gate sums their outstanding records at every read batch. */
+const FRESH_OUTSTANDING_ENDPOINTS = 32;
 /** Delivery outcomes are buffered by the queue and committed at least this often. */
 const OUTCOME_FLUSH_MS = 100;
 
@@ -157,6 +159,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
     });
     let outstanding = 0;
     let outstandingAt = -Infinity;
+    const endpointsInUse = () => hooks.reduce((n, h) => n + h.dispatch.endpointCount, 0);
     const onChange = (listener: () => void): (() => void) => {
       const offs = hooks.map((h) => h.dispatch.onChange(listener));
       return () => offs.forEach((off) => off());
@@ -165,9 +168,11 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       {
         counts: () => spool.counts(),
         outstanding: () => {
-          // a sum over every endpoint: with a thousand of them, not on every batch
+          // A sum over every endpoint: with a thousand of them, not on every batch. With a few,
+          // always fresh: a stale sum kept reading paused for up to 20 ms after delivery had
+          // made room, and held one hook at batch 100 to 61k records/s (114k fresh).
           const t = performance.now();
-          if (t - outstandingAt >= 20) {
+          if (t - outstandingAt >= (endpointsInUse() > FRESH_OUTSTANDING_ENDPOINTS ? 20 : 0)) {
             outstandingAt = t;
             outstanding = hooks.reduce((n, h) => n + h.dispatch.outstandingHealthy(), 0);
           }
