@@ -83,3 +83,29 @@ test('a retry wins over a final: records that may still go through are not given
   assert.equal(out.verdict, 'retry');
   assert.equal(out.kind, 'timeout');
 });
+
+test('record by record, a field agreed so far goes once a later record differs, and comes from the queue name when meta lacks it', () => {
+  const node = '557f3ad4-2c8c-11ee-976e-782d7e12e173';
+  const line = (type: string, meta: object, queue: string) => JSON.stringify({ type, queue, meta, nodeid: node }) + '\n';
+  const agree = partition(requestOf(rowOf([
+    line('Delivery', { tenant: 'acme', campaign: 'a' }, 'x:y@example.net'),
+    line('Delivery', { tenant: 'acme', campaign: 'a' }, 'x:y@example.net'),
+    // no meta tenant/campaign: the queue name's, which agree
+    line('Delivery', {}, 'a:acme@example.net'),
+  ])), 'fixed')[0]!;
+  assert.deepEqual(agree.fields, { type: 'Delivery', tenant: 'acme', campaign: 'a', node });
+  const third = partition(requestOf(rowOf([
+    line('Delivery', { tenant: 'acme', campaign: 'a' }, 'q@example.net'),
+    line('Delivery', { tenant: 'acme', campaign: 'a' }, 'q@example.net'),
+    line('Bounce', { tenant: 'acme', campaign: 'b' }, 'q@example.net'),
+    line('Delivery', { tenant: 'acme', campaign: 'a' }, 'q@example.net'),
+  ])), 'fixed')[0]!;
+  assert.deepEqual(third.fields, { type: null, tenant: 'acme', campaign: null, node });
+  // the same value written with an escape is a difference (the header is left out, never wrong),
+  // and a line that is not JSON ends every field
+  const escaped = partition(requestOf(rowOf([line('Delivery', { tenant: 'acme', campaign: 'a' }, 'q@x'), line('Delivery', { tenant: 'acme', campaign: 'a' }, 'q@x').replace('"acme"', '"\\u0061cme"')])), 'fixed')[0]!;
+  assert.equal(escaped.fields.tenant, null);
+  assert.equal(escaped.fields.type, 'Delivery');
+  const broken = partition(requestOf(rowOf([line('Delivery', { tenant: 'acme', campaign: 'a' }, 'q@x'), 'not json\n'])), 'fixed')[0]!;
+  assert.deepEqual(broken.fields, { type: null, tenant: null, campaign: null, node: null });
+});
