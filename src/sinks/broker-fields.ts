@@ -113,13 +113,11 @@ export class CommonFields {
     }
     let { type, tenant, campaign, node } = f;
     if (tenant !== null || campaign !== null) {
-      // meta's own values, else the queue name's: a record without them in meta goes the long way
-      if (top[2]! < 0 || !scanObject(buf, top[2]!, top[3]!, META, meta) || meta[0]! < 0 || meta[2]! < 0) {
-        this.f = commonFields(f, fieldsOf(view));
-        return;
-      }
-      if (tenant !== null && !sameBytes(buf, meta[0]!, meta[1]!, this.t[1]!)) tenant = null;
-      if (campaign !== null && !sameBytes(buf, meta[2]!, meta[3]!, this.t[2]!)) campaign = null;
+      // meta's own values by their bytes, else the queue name's (parsed once, compared as text)
+      if (top[2]! < 0 || !scanObject(buf, top[2]!, top[3]!, META, meta)) meta.fill(-1);
+      const q = meta[0]! < 0 || meta[2]! < 0 ? view.queue() : null;
+      if (tenant !== null && !(meta[0]! >= 0 ? sameBytes(buf, meta[0]!, meta[1]!, this.t[1]!) : q!.tenant === tenant)) tenant = null;
+      if (campaign !== null && !(meta[2]! >= 0 ? sameBytes(buf, meta[2]!, meta[3]!, this.t[2]!) : q!.campaign === campaign)) campaign = null;
     }
     if (type !== null && !sameBytes(buf, top[0]!, top[1]!, this.t[0]!)) type = null;
     if (node !== null && !sameBytes(buf, top[4]!, top[5]!, this.t[3]!)) node = null;
