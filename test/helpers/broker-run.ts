@@ -8,6 +8,7 @@ import type { Sink } from '../../src/deliver/sink.js';
 import type { ChunkInput, DeadLetter } from '../../src/spool/types.js';
 import { makeTempDir } from './tmp.js';
 import { waitFor } from './child.js';
+import type { LogLine } from '../deliver/harness.js';
 
 /** Lines [first, first + lines.length) of one segment as one spool row. */
 export function chunkOf(lines: readonly string[], first: number, segmentKey: string): ChunkInput {
@@ -33,17 +34,22 @@ export interface RunResult {
  * Queues `lines` in a fresh spool and lets a Dispatcher deliver them through `sink` until every
  * record is delivered or dead. `during` runs while it delivers (a broker kill, say).
  */
-export async function deliverAll(sink: Sink, lines: readonly string[], o: Partial<DispatcherOptions> & { segmentKey?: string; perRow?: number; timeoutMs?: number; during?: (d: Dispatcher) => Promise<void> } = {}): Promise<RunResult> {
+export async function deliverAll(sink: Sink, lines: readonly string[], o: Partial<DispatcherOptions> & { segmentKey?: string; perRow?: number; timeoutMs?: number; during?: (d: Dispatcher) => Promise<void>; logs?: readonly LogLine[] } = {}): Promise<RunResult> {
   const state = makeTempDir('loghook-broker-run-');
   const spool = Spool.open({ stateDir: state.path });
-  const { segmentKey = 'feedfacefeedface', perRow = 20, timeoutMs = 60_000, during, ...dispatch } = o;
+  const { segmentKey = 'feedfacefeedface', perRow = 20, timeoutMs = 60_000, during, logs = [], ...dispatch } = o;
   const d = new Dispatcher({ sink, queue: spool, concurrency: 8, retryIntervalMs: 300, maxRetryIntervalMs: 1000, breaker: { initialIntervalMs: 200, maxIntervalMs: 1000 }, ...dispatch });
   const flusher = setInterval(() => spool.flush(), 50);
   try {
     commitLines(spool, lines, segmentKey, perRow);
     const loop = d.start();
     if (during) await during(d);
-    await waitFor(() => d.stats().delivered + d.stats().dead >= lines.length, { timeoutMs, intervalMs: 50, what: `all ${lines.length} records delivered or dead` });
+    try {
+      await waitFor(() => d.stats().delivered + d.stats().dead >= lines.length, { timeoutMs, intervalMs: 50, what: `all ${lines.length} records delivered or dead` });
+    } catch (err) {
+      // say where delivery stood, so a failure on a loaded machine explains itself
+      throw new Error(`${(err as Error).message}; dispatcher: ${JSON.stringify(d.stats())}; queue next due in ${dueIn(spool)} ms; last log lines: ${JSON.stringify(logs.slice(-15))}`);
+    }
     await d.stop();
     await loop;
     await sleep(10);
@@ -55,4 +61,9 @@ export async function deliverAll(sink: Sink, lines: readonly string[], o: Partia
     spool.close();
     state.cleanup();
   }
+}
+
+function dueIn(spool: Spool): number | null {
+  const next = spool.nextDueAt();
+  return next === null ? null : next - Date.now();
 }

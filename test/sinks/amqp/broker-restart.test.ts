@@ -59,7 +59,7 @@ test('the broker SIGKILLed mid-run and restarted: every record ends up in the qu
   const total = 3000;
   const lines = Array.from({ length: total }, (_, i) => JSON.stringify(kumoRecord(i)) + '\n');
   const r = await deliverAll(sink('killed', logs), lines, {
-    segmentKey: 'abcdefabcdefabcd', perRow: 20, batchSize: 1, logger: captureLogger(logs), timeoutMs: 90_000,
+    segmentKey: 'abcdefabcdefabcd', perRow: 20, batchSize: 1, logger: captureLogger(logs), logs, timeoutMs: 90_000,
     during: async (d) => {
       await waitFor(() => d.stats().delivered >= 500, { timeoutMs: 60_000, what: '500 delivered' });
       await rmq.kill();
