@@ -45,7 +45,12 @@ export async function deliverAll(sink: Sink, lines: readonly string[], o: Partia
     const loop = d.start();
     if (during) await during(d);
     try {
-      await waitFor(() => d.stats().delivered + d.stats().dead >= lines.length, { timeoutMs, intervalMs: 50, what: `all ${lines.length} records delivered or dead` });
+      let failed: unknown = null;
+      loop.catch((err: unknown) => (failed = err));
+      await waitFor(() => {
+        if (failed !== null) throw failed; // the dispatcher's loop died: say why, at once
+        return d.stats().delivered + d.stats().dead >= lines.length;
+      }, { timeoutMs, intervalMs: 50, what: `all ${lines.length} records delivered or dead` });
     } catch (err) {
       // say where delivery stood, so a failure on a loaded machine explains itself
       throw new Error(`${(err as Error).message}; dispatcher: ${JSON.stringify(d.stats())}; queue next due in ${dueIn(spool)} ms; last log lines: ${JSON.stringify(logs.slice(-15))}`);

@@ -175,9 +175,44 @@ export class AmqpClient {
     return this.opening;
   }
 
+  /**
+   * A connection (if none is open) and a confirm channel, within connectTimeoutMs. amqplib's own
+   * timeout is the socket's idle timer; nothing bounds a channel.open the broker never answers on
+   * a live connection, and a probe that never ends would stall the hook for good. Past the
+   * deadline the attempt is given up, its connection closed, and the next send starts afresh.
+   */
   private async open(): Promise<Link> {
+    const attempt = { abandoned: false };
+    let timer: NodeJS.Timeout | undefined;
+    const ms = this.o.connectTimeoutMs;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        attempt.abandoned = true;
+        const m = this.model;
+        this.model = null;
+        void m?.close().catch(() => undefined);
+        reject(Object.assign(new Error(`no AMQP channel within ${ms} ms`), { code: 'ETIMEDOUT' }));
+      }, ms);
+    });
+    try {
+      return await Promise.race([this.openLink(attempt), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async openLink(attempt: { abandoned: boolean }): Promise<Link> {
     const model = this.model ?? (await this.connect());
+    if (attempt.abandoned) {
+      if (this.model === model) this.model = null;
+      void model.close().catch(() => undefined);
+      throw new Error('abandoned');
+    }
     const ch = await model.createConfirmChannel();
+    if (attempt.abandoned) {
+      void ch.close().catch(() => undefined);
+      throw new Error('abandoned');
+    }
     const link = new Link(ch);
     ch.on('error', (err: unknown) => (link.reason ??= brokerClose('channel', err)));
     ch.on('return', (msg: Message) => {

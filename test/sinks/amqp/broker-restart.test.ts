@@ -11,6 +11,7 @@ import { captureLogger, type LogLine } from '../../deliver/harness.js';
 import { waitFor } from '../../helpers/child.js';
 import { deliverAll } from '../../helpers/broker-run.js';
 import { AmqpSink } from '../../../src/sinks/amqp/sink.js';
+import { AmqpProxy } from '../../helpers/amqp-proxy.js';
 
 let rmq: Rabbit;
 
@@ -51,6 +52,30 @@ test('the broker down when loghook starts: sends fail as unreachable, and go thr
     await s.close();
   }
   assert.deepEqual((await rmq.drain('late')).map((m) => JSON.parse(m.content.toString()).n), [2]);
+});
+
+test('a broker that never answers channel.open: the send fails within the connect timeout, and the next one opens afresh', { timeout: 30_000 }, async () => {
+  await topology('mute');
+  const proxy = await AmqpProxy.start(rmq.port);
+  const logs: LogLine[] = [];
+  const s = new AmqpSink({ url: rmq.url().replace(`:${rmq.port}/`, `:${proxy.port}/`), exchange: 'mute', routingKey: 'kumo', version: '9.9.9', logger: captureLogger(logs), timeoutMs: 10_000, connectTimeoutMs: 1500 });
+  try {
+    proxy.swallowChannelOpen = true;
+    const t0 = Date.now();
+    const mute = await s.send(requestOf(rowOf([kumoRecord(1)])));
+    const took = Date.now() - t0;
+    assert.equal(proxy.swallowed, 1, 'the channel.open reached the proxy and was held back');
+    assert.equal(mute.verdict, 'retry');
+    assert.equal(mute.signal, 'unreachable');
+    assert.match(mute.disposition!, /no AMQP channel within 1500 ms/);
+    assert.ok(took >= 1400 && took < 8000, `gave up after ${took} ms`);
+    proxy.swallowChannelOpen = false;
+    assert.equal((await s.send(requestOf(rowOf([kumoRecord(2)])))).verdict, 'delivered');
+  } finally {
+    await s.close();
+    await proxy.stop();
+  }
+  assert.deepEqual((await rmq.drain('mute')).map((m) => JSON.parse(m.content.toString()).n), [2]);
 });
 
 test('the broker SIGKILLed mid-run and restarted: every record ends up in the queue, duplicates only under the same message_id', { timeout: 120_000 }, async () => {
