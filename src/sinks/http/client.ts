@@ -13,6 +13,7 @@ import { UsageError } from '../../util/errors.js';
 import { formatDuration } from '../../config/units.js';
 import type { TlsConnectOptions } from './tls.js';
 import type { ProxySetting } from './proxy.js';
+import { Deadlines, type Deadline } from './deadlines.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
@@ -116,6 +117,7 @@ export class HttpClient {
   private readonly path: string;
   private readonly method: 'POST' | 'PUT';
   private readonly timeoutMs: number;
+  private readonly deadlines: Deadlines;
 
   constructor(opts: HttpClientOptions) {
     const u = parseEndpoint(opts.url);
@@ -124,6 +126,7 @@ export class HttpClient {
     this.path = u.pathname + u.search;
     this.method = opts.method ?? 'POST';
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.deadlines = new Deadlines(this.timeoutMs);
     if (opts.shared && !opts.beforeConnect) {
       this.shared = opts.shared;
       const e = opts.shared.acquire(u.origin, (alerts) => buildDispatcher(u.origin, opts, this.timeoutMs, alerts));
@@ -146,10 +149,18 @@ export class HttpClient {
 
   /** Sends `body` (POST or PUT); resolves with the response or the transport error, never rejects. */
   async post(body: Buffer, headers: Record<string, string>): Promise<HttpOutcome> {
-    let res;
     // undici's headersTimeout and bodyTimeout restart with every chunk: only a signal bounds the
     // whole request. Aborting it destroys the connection, so the late answer cannot be mistaken.
-    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const deadline = this.deadlines.start();
+    try {
+      return await this.exchange(body, headers, deadline);
+    } finally {
+      this.deadlines.finish(deadline);
+    }
+  }
+
+  private async exchange(body: Buffer, headers: Record<string, string>, deadline: Deadline): Promise<HttpOutcome> {
+    let res;
     try {
       res = await this.pool.request({
         origin: this.origin,
