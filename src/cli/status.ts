@@ -98,7 +98,7 @@ export function render(s: Status, now: number): string {
   if (s.hooks.length > 1 || s.hooks.some((h) => h.name !== 'default')) {
     for (const h of s.hooks) {
       const r = h.running;
-      const state = h.removed ? ' (removed from the configuration: its queue waits for a re-add or loghook dead purge --hook ' + h.name + ' --all)' : '';
+      const state = h.removed ? ` (${s.running.alive ? 'removed from the configuration' : 'not in the last run\'s configuration'}: its queue waits for a re-add or loghook dead purge --hook ${h.name} --all)` : '';
       out.push(`hook        ${h.name}${state}`);
       out.push(`  queue      ${h.records} records (${formatBytes(h.bytes)}), ${h.dueRecords} due now; oldest ${h.oldestCreatedAt === null ? '-' : age(now, h.oldestCreatedAt)}; dead ${h.dead}`);
       if (h.total) out.push(`  lifetime   ${lifetimeLine(h.total)!}`);

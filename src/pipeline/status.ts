@@ -25,7 +25,10 @@ export interface HookStatus {
   dead: number;
   dueRecords: number;
   oldestCreatedAt: number | null;
-  /** a running tail does not have it in its configuration: its queue waits for a re-add or a purge */
+  /**
+   * not in the running tail's configuration, or with no tail running, not in the last run's: its
+   * queue waits for a re-add or a purge
+   */
   removed: boolean;
   /** what the running tail says of it */
   running: HookRuntimeInfo | null;
@@ -84,7 +87,9 @@ export async function readStatus(stateDir: string, now: number): Promise<Status>
     const streams: StreamStatus[] = [];
     for (const c of spool.checkpointsDetail()) streams.push(await streamStatus(c.stream, c.value, c.updatedAt, unreadablePaths));
     const running = rt && rt.stoppedAt === undefined && processAlive(rt.pid) ? { ...rt, alive: true as const } : { alive: false as const, lastSeen: rt?.updatedAt ?? null };
-    const hooks = hookStatuses(spool, now, running.alive ? (running.hooks ?? []) : null);
+    // removed: not in the running tail's hooks, or with no tail running, not in the last run's
+    // (the one dead purge --hook NAME --all goes by); runtime files of old versions list none
+    const hooks = hookStatuses(spool, now, running.alive ? (running.hooks ?? []) : null, rt?.hooks?.map((h) => h.name) ?? null);
     // the tail named those empty at its start; the ones still empty now are worth saying
     const emptyDirs = await emptyLogDirs((rt?.emptyDirs ?? []).filter((d) => existsSync(d)).map((path) => ({ kind: 'dir' as const, path })));
     return { stateDir, running, streams, queue, hooks, endpoints, unreadable, emptyDirs };
@@ -94,7 +99,7 @@ export async function readStatus(stateDir: string, now: number): Promise<Status>
 }
 
 /** Per hook: its queues summed, the largest backlogs listed. */
-function hookStatuses(spool: Spool, now: number, runningHooks: HookRuntimeInfo[] | null): HookStatus[] {
+function hookStatuses(spool: Spool, now: number, runningHooks: HookRuntimeInfo[] | null, lastRun: string[] | null): HookStatus[] {
   const byHook = new Map<string, QueueInfo[]>();
   for (const q of spool.queues()) {
     const list = byHook.get(q.hook);
@@ -123,7 +128,7 @@ function hookStatuses(spool: Spool, now: number, runningHooks: HookRuntimeInfo[]
       dead: queues.reduce((n, q) => n + q.dead, 0),
       dueRecords,
       oldestCreatedAt: oldest,
-      removed: runningHooks !== null && !live,
+      removed: runningHooks !== null ? !live : lastRun !== null && !lastRun.includes(name),
       running: live,
       endpoints: sorted.slice(0, LISTED).map((q) => ({ endpoint: q.endpoint, records: q.records, dead: q.dead })),
       moreEndpoints: Math.max(0, sorted.length - LISTED),

@@ -1,4 +1,5 @@
-// A hook removed from the configuration keeps its queue (status: removed) until
+// A hook removed from the configuration keeps its queue (status: removed, while a tail runs and
+// after it by the last run's configuration) until
 // `loghook dead purge --hook NAME --all` drops it, queued records and dead letters, with its body
 // files (issue 6): real segments, real receivers, the built binary, two real tail runs.
 import { test } from 'node:test';
@@ -74,6 +75,7 @@ test('a removed hook keeps its backlog until dead purge --hook NAME --all drops 
     const keepBefore = st.hooks.find((h) => h.name === 'keep')!;
     assert.deepEqual([keepBefore.records, keepBefore.dead, keepBefore.total?.delivered], [0, 50, 550]);
     assert.equal(st.hooks.find((h) => h.name === 'gone')!.records, 600);
+    assert.ok(st.hooks.every((h) => !h.removed), 'the last run had both hooks');
 
     // still configured (the last run had it): --all keeps its queue, purges its dead letters only
     const kept = await runCli(['dead', 'purge', '--hook', 'gone', '--all', '--state-dir', state]);
@@ -101,6 +103,11 @@ test('a removed hook keeps its backlog until dead purge --hook NAME --all drops 
       assert.equal(r.code, 0, r.stderr);
     }
     assert.equal(gone.requests.length, goneRequests, 'a removed hook sends nothing');
+    // no tail runs now: status still shows it removed, by the last run's configuration
+    st = await status(state);
+    assert.equal(st.hooks.find((h) => h.name === 'gone')!.removed, true);
+    assert.equal(st.hooks.find((h) => h.name === 'keep')!.removed, false);
+    assert.match((await runCli(['status', '--state-dir', state])).stdout.toString(), /hook {8}gone \(not in the last run's configuration: its queue waits for a re-add or loghook dead purge --hook gone --all\)\n {2}queue {6}600 records/);
     assert.ok(fileBackedRows(state, 'gone') > 0, 'some of its rows still have their bytes in a body file');
     assert.ok(bodyFiles(state).length > 0);
 
