@@ -27,8 +27,13 @@ const NL = '\n';
 const EVENT_OPEN = '{"id":"';
 const EVENT_RECORD = '","record":';
 
-export function buildBody(req: BatchInput, shaper: RecordShaper, format: ShapedFormat, alloc?: (size: number) => Buffer): BuiltBody {
-  const w = new BodyWriter();
+export function buildBody(req: BatchInput, shaper: RecordShaper, format: ShapedFormat, alloc?: (size: number) => Buffer, writer?: BodyWriter): BuiltBody {
+  // sized for the records as they are (an envelope adds its ids): most bodies never grow it
+  let hint = 64;
+  for (const { msg, from, to } of req.slices) if (to > from) hint += msg.ends[to - 1]! - recordStart(msg, from);
+  if (format === 'envelope') hint += req.records * 96;
+  const w = writer ?? new BodyWriter(hint);
+  w.begin(hint);
   const bracket = format === 'array' && req.records > 1;
   if (bracket) w.text('[');
   if (format === 'envelope') w.text(`{"batch_id":${JSON.stringify(req.id)},"events":[`);

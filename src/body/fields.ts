@@ -55,6 +55,8 @@ interface Level {
   keys: KeySet;
   /** for each member, the index of path[0] in keys */
   at: number[];
+  /** scratch for scanObject's ranges: a level is written by one record at a time, never nested in itself */
+  ranges: Int32Array;
 }
 
 /** The path of a configured name: `meta.<key>` and `headers.<name>` have one key after the prefix. */
@@ -69,7 +71,7 @@ const labelOf = (key: string) => Buffer.from(`${JSON.stringify(key)}:`, 'utf8');
 
 function levelOf(members: Member[]): Level {
   const keys = new KeySet([...new Set(members.map((m) => m.path[0]!))]);
-  return { members, keys, at: members.map((m) => keys.keys.indexOf(m.path[0]!)) };
+  return { members, keys, at: members.map((m) => keys.keys.indexOf(m.path[0]!)), ranges: new Int32Array(keys.size * 2) };
 }
 
 const OPEN = Buffer.from('{');
@@ -139,7 +141,7 @@ export class FieldsShaper implements RecordShaper {
   }
 
   write(w: BodyWriter, buf: Buffer, start: number, end: number): void {
-    const ranges = new Int32Array(this.top.keys.size * 2);
+    const ranges = this.top.ranges;
     if (!scanObject(buf, start, end, this.top.keys, ranges)) throw new ShapeError(notJson(buf, start, end));
     const ctx: WriteContext = { view: null, buf, start, end };
     const wrote = this.members(w, this.top, ranges, ctx);
@@ -159,7 +161,7 @@ export class FieldsShaper implements RecordShaper {
       const mark = n > 0 ? COMMA : null;
       if (m.children !== null) {
         if (s === -1 || ctx.buf[s] !== 0x7b) continue;
-        const inner = new Int32Array(m.children.keys.size * 2);
+        const inner = m.children.ranges;
         if (!scanObject(ctx.buf, s, e, m.children.keys, inner)) continue;
         const back = w.mark();
         if (mark) w.bytes(mark);

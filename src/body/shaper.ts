@@ -11,7 +11,7 @@ import { buildBody, type BatchInput, type BuiltBody } from './batch.js';
 import { FieldsConfigError, FieldsShaper } from './fields.js';
 import { compileBodyTemplate, TemplateSyntaxError, type CompiledTemplate } from './template.js';
 import { TemplateShaper } from './template-record.js';
-import { RAW_RECORD, type RecordShaper } from './writer.js';
+import { BodyWriter, RAW_RECORD, type RecordShaper } from './writer.js';
 
 export interface BodyShaper {
   /** for logs: `fields`, `template_file /etc/loghook/events.j2`, ... */
@@ -73,7 +73,9 @@ export function createBodyShaper(body: BodyConfig, format: BatchFormat): BodySha
     record = RAW_RECORD;
     describe = 'raw';
   }
-  return { describe, format, build: (req, alloc) => buildBody(req, record, format, alloc) };
+  // one scratch writer per hook, reused: a build runs to its end before the next starts
+  const writer = new BodyWriter();
+  return { describe, format, build: (req, alloc) => buildBody(req, record, format, alloc, writer) };
 }
 
 /**
