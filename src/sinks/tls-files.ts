@@ -5,27 +5,17 @@
 // fails at start naming the key. The result is plain node:tls connect options, which amqplib and
 // @nats-io/transport-node both hand to tls.connect.
 import type { Logger } from '../telemetry/logger.js';
-import { tlsSettings, type TlsConnectOptions, type TlsOptions } from './http/tls.js';
+import { TLS_KEYS, tlsSettings, type TlsConnectOptions, type TlsOptions } from './http/tls.js';
 
 export type TlsMaterial = TlsConnectOptions;
 
-export interface BrokerTlsOptions {
-  caFile?: string;
-  caFileOnly?: boolean;
-  clientCert?: string;
-  clientKey?: string;
-  clientKeyPassword?: string;
-  tlsMinVersion?: 'TLSv1.2' | 'TLSv1.3';
-  tlsServerName?: string;
-  tlsInsecureSkipVerify?: boolean;
-}
+/** the same keys as an https endpoint's */
+export type BrokerTlsOptions = TlsOptions;
 
 /** node:tls options for a broker, or null when no key is set (the library's defaults). Throws UsageError. */
 export function brokerTls(o: BrokerTlsOptions, endpoint: string, logger: Logger): TlsMaterial | null {
   const set: TlsOptions = {};
-  for (const k of ['caFile', 'caFileOnly', 'clientCert', 'clientKey', 'clientKeyPassword', 'tlsMinVersion', 'tlsServerName', 'tlsInsecureSkipVerify'] as const) {
-    if (o[k] !== undefined && o[k] !== false) (set as Record<string, unknown>)[k] = o[k];
-  }
+  for (const k of TLS_KEYS) if (o[k] !== undefined && o[k] !== false) (set as Record<string, unknown>)[k] = o[k];
   if (Object.keys(set).length === 0) return null;
   const out = tlsSettings(set);
   if (o.tlsInsecureSkipVerify) {

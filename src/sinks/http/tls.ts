@@ -39,7 +39,8 @@ export interface TlsConnectOptions {
   rejectUnauthorized?: boolean;
 }
 
-const KEYS: (keyof TlsOptions)[] = ['caFile', 'caFileOnly', 'clientCert', 'clientKey', 'clientKeyPassword', 'tlsMinVersion', 'tlsServerName', 'tlsInsecureSkipVerify'];
+/** every key of TlsOptions, in config order */
+export const TLS_KEYS: readonly (keyof TlsOptions)[] = ['caFile', 'caFileOnly', 'clientCert', 'clientKey', 'clientKeyPassword', 'tlsMinVersion', 'tlsServerName', 'tlsInsecureSkipVerify'];
 const CONFIG_NAME: Record<keyof TlsOptions, string> = {
   caFile: 'ca_file', caFileOnly: 'ca_file_only', clientCert: 'client_cert', clientKey: 'client_key',
   clientKeyPassword: 'client_key_password', tlsMinVersion: 'tls_min_version', tlsServerName: 'tls_server_name',
@@ -48,7 +49,7 @@ const CONFIG_NAME: Record<keyof TlsOptions, string> = {
 
 /** Connect options for `url`, or null when nothing is set (Node's defaults). Throws UsageError. */
 export function tlsConnectOptions(o: TlsOptions, url: URL): TlsConnectOptions | null {
-  const set = KEYS.filter((k) => o[k] !== undefined && o[k] !== false);
+  const set = TLS_KEYS.filter((k) => o[k] !== undefined && o[k] !== false);
   if (set.length === 0) return null;
   if (url.protocol !== 'https:') {
     throw new UsageError(`${set.map((k) => CONFIG_NAME[k]).join(', ')}: TLS settings need an https:// url (the url is ${url.protocol}//)`);
