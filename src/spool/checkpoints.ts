@@ -15,8 +15,25 @@ export class CheckpointTable {
     this.allStmt = db.prepare('SELECT stream, value, updated_at AS updatedAt FROM checkpoints ORDER BY stream');
   }
 
+  /** what this connection last wrote per stream: a value unchanged since is not written again */
+  private readonly written = new Map<string, string>();
+
+  /**
+   * Writes the streams whose value changed (every stream the first time), so `updated_at` is when
+   * a stream's position last moved. Every stream's checkpoint comes with every commit; writing
+   * the idle ones each time cost an upsert per stream per commit (REVIEW.md §d defect 16).
+   */
   upsert(checkpoints: Map<string, string>, now: number): void {
-    for (const [stream, value] of checkpoints) this.upsertStmt.run(stream, value, now);
+    for (const [stream, value] of checkpoints) {
+      if (this.written.get(stream) === value) continue;
+      this.upsertStmt.run(stream, value, now);
+      this.written.set(stream, value);
+    }
+  }
+
+  /** The transaction that wrote the last upsert() rolled back: forget what it wrote. */
+  forget(): void {
+    this.written.clear();
   }
 
   all(): CheckpointDetail[] {

@@ -382,6 +382,7 @@ export class Spool {
       result = tx.immediate();
     } catch (err) {
       ledger.discard();
+      this.checkpoints.forget(); // what it upserted is not on disk: write every stream next time
       throw err;
     }
     const { rows, applied, emptied, counters } = result;

@@ -24,7 +24,8 @@ test('status splits due and scheduled records and gives the oldest created time 
 
 test('checkpointsDetail lists each stream with its value and the time of the commit that moved it', () => {
   const clock = new SettableClock(1000);
-  const spool = Spool.open({ stateDir: tempStateDir(), clock });
+  const dir = tempStateDir();
+  const spool = Spool.open({ stateDir: dir, clock });
   spool.commit([], new Map([['b', '{"line":1}'], ['a', '{"line":9}']]));
   clock.t = 3000;
   spool.commit([chunk(1)], new Map([['b', '{"line":2}']]));
@@ -32,7 +33,20 @@ test('checkpointsDetail lists each stream with its value and the time of the com
     { stream: 'a', value: '{"line":9}', updatedAt: 1000 },
     { stream: 'b', value: '{"line":2}', updatedAt: 3000 },
   ]);
+  // every stream comes with every commit: one that did not move keeps the time it moved
+  clock.t = 5000;
+  spool.commit([chunk(2)], new Map([['a', '{"line":9}'], ['b', '{"line":3}']]));
+  assert.deepEqual(spool.checkpointsDetail(), [
+    { stream: 'a', value: '{"line":9}', updatedAt: 1000 },
+    { stream: 'b', value: '{"line":3}', updatedAt: 5000 },
+  ]);
   spool.close();
+  // and a new connection writes every stream once (it does not know what is on disk)
+  const again = Spool.open({ stateDir: dir, clock });
+  clock.t = 7000;
+  again.commit([], new Map([['a', '{"line":9}'], ['b', '{"line":3}']]));
+  assert.deepEqual(again.checkpointsDetail().map((c) => c.updatedAt), [7000, 7000]);
+  again.close();
 });
 
 test('a read-only spool sees what the writer commits, and refuses to write', () => {
