@@ -5,7 +5,6 @@
 // nothing scans the queue).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { bodyStoreTestHooks } from '../src/spool/body-store.js';
 import { Spool } from '../src/spool/spool.js';
 import type { ChunkInput } from '../src/spool/types.js';
 import { writeFormat1 } from '../test/spool/format-1.js';
@@ -31,12 +30,7 @@ const FORMAT_2: Design = 'body files, 16 KiB pages (a new queue)';
 function openDesign(stateDir: string, design: Design): Spool {
   const d = DESIGNS[design];
   if (d.format1File) writeFormat1(stateDir, [], Date.now());
-  bodyStoreTestHooks.inline = d.inline;
-  try {
-    return Spool.open({ stateDir });
-  } finally {
-    bodyStoreTestHooks.inline = false;
-  }
+  return Spool.open({ stateDir, bodyStore: { inline: d.inline } });
 }
 
 function freshSpool(name: string): Spool {

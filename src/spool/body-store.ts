@@ -24,18 +24,18 @@ export interface BodyLocation {
   offset: number;
 }
 
-/** Tests lower it; a file this size holds ~650 chunks of 100 × 1 KB records. */
-export const bodyStoreTuning = { rotateBytes: 64 * 1024 * 1024 };
+/** A body file this size is full; it holds ~650 chunks of 100 x 1 KB records. */
+export const BODY_FILE_BYTES = 64 * 1024 * 1024;
 
-/**
- * Seams for tests and the benchmark only (nothing outside spool/ and test/ sets them), read when a Spool
- * opens: a hook run right after the fdatasync (a crash test kills the process there), and
- * `inline` to store fresh bodies in SQLite as format 1 did, to compare the two.
- */
-export const bodyStoreTestHooks: { afterAppend: (() => void) | null; inline: boolean } = {
-  afterAppend: null,
-  inline: false,
-};
+/** How a spool stores bodies: the defaults are production's; tests and the benchmark set the rest. */
+export interface BodyStoreOptions {
+  /** a body file this size is full (default BODY_FILE_BYTES; tests lower it) */
+  rotateBytes?: number;
+  /** run right after each append's fdatasync (a crash test kills the process there) */
+  afterAppend?: () => void;
+  /** store fresh bodies in SQLite as format 1 did, to compare the two (the benchmark) */
+  inline?: boolean;
+}
 
 interface Current {
   id: number;
@@ -47,17 +47,25 @@ interface Current {
 export class BodyStore {
   private current: Current | null = null;
   private hasSpare = false;
-  private readonly inline = bodyStoreTestHooks.inline;
+  private readonly inline: boolean;
+  private readonly afterAppend: (() => void) | null;
+  /** a body file this size is full */
+  readonly rotateBytes: number;
 
   private constructor(
     private readonly db: Db,
     private readonly files: BodyFiles,
     private readonly ledger: FileLedger,
-  ) {}
+    o: BodyStoreOptions,
+  ) {
+    this.inline = o.inline === true;
+    this.afterAppend = o.afterAppend ?? null;
+    this.rotateBytes = o.rotateBytes ?? BODY_FILE_BYTES;
+  }
 
   /** For the state dir's lock holder only: removes the files a crash or an earlier run left. */
-  static open(db: Db, files: BodyFiles, ledger: FileLedger): BodyStore {
-    const store = new BodyStore(db, files, ledger);
+  static open(db: Db, files: BodyFiles, ledger: FileLedger, o: BodyStoreOptions = {}): BodyStore {
+    const store = new BodyStore(db, files, ledger, o);
     store.sweep();
     return store;
   }
@@ -67,7 +75,7 @@ export class BodyStore {
     return this.current?.id ?? null;
   }
 
-  /** False when fresh bodies go inline (the benchmark's seam): nothing to compact then. */
+  /** False when fresh bodies go inline (the benchmark's option): nothing to compact then. */
   get inFiles(): boolean {
     return !this.inline;
   }
@@ -95,7 +103,7 @@ export class BodyStore {
       throw err;
     }
     cur.size = end;
-    bodyStoreTestHooks.afterAppend?.();
+    this.afterAppend?.();
     return {
       chunks: at.map(({ buffer, offset }) => ({ fileId: cur.id, offset: starts[buffer]! + offset })),
       moved: moved.map((_, i) => ({ fileId: cur.id, offset: starts[first + i]! })),
@@ -127,7 +135,7 @@ export class BodyStore {
 
   private writable(): Current {
     const cur = this.current;
-    if (cur !== null && !cur.broken && cur.size < bodyStoreTuning.rotateBytes) return cur;
+    if (cur !== null && !cur.broken && cur.size < this.rotateBytes) return cur;
     // One small transaction per file (every 64 MiB): register the next file, drop the last if empty.
     const { id, dropped } = this.db
       .transaction(() => ({ id: this.ledger.register(), dropped: cur !== null && this.ledger.drop(cur.id) }))

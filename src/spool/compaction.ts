@@ -15,8 +15,12 @@ import type { BodyLocation } from './body-store.js';
 import type { FileLedger } from './file-ledger.js';
 import type { Db, Statement } from './sqlite.js';
 
-/** Tests lower stepBytes; liveShare is of bodyStoreTuning.rotateBytes. */
-export const compactionTuning = { liveShare: 0.65, stepBytes: 4 * 1024 * 1024 };
+export interface CompactionOptions {
+  /** a file whose live bytes are under this share of a full file is compacted (default 0.65) */
+  liveShare?: number;
+  /** bytes one step moves at most (default 4 MiB; tests lower it) */
+  stepBytes?: number;
+}
 
 /** Most rows one step looks at: a 4 MiB step of 1 KB records. */
 const ROWS_PER_STEP = 4096;
@@ -37,6 +41,8 @@ export interface CompactionStep {
 }
 
 export class Compaction {
+  private readonly liveShare: number;
+  private readonly stepBytes: number;
   private readonly candidatesStmt: Statement;
   private readonly freshStmt: Statement;
   private readonly rowsStmt: Statement;
@@ -46,8 +52,11 @@ export class Compaction {
     db: Db,
     private readonly files: BodyFiles,
     private readonly ledger: FileLedger,
-    private readonly fileBytes: () => number,
+    private readonly fileBytes: number,
+    o: CompactionOptions = {},
   ) {
+    this.liveShare = o.liveShare ?? 0.65;
+    this.stepBytes = o.stepBytes ?? 4 * 1024 * 1024;
     this.candidatesStmt = db.prepare('SELECT id FROM files WHERE live_rows > 0 AND bytes < ? ORDER BY bytes').pluck();
     this.freshStmt = db.prepare('SELECT 1 FROM messages WHERE file_id = ? AND attempts = 0 LIMIT 1').pluck();
     this.rowsStmt = db.prepare(`SELECT id, file_offset, bytes FROM messages WHERE file_id = ? LIMIT ${ROWS_PER_STEP}`);
@@ -67,7 +76,7 @@ export class Compaction {
     const copied = new Map<string, number>();
     let size = 0;
     for (const r of rows) {
-      if (size >= compactionTuning.stepBytes) break;
+      if (size >= this.stepBytes) break;
       const key = `${r.file_offset}:${r.bytes}`;
       let at = copied.get(key);
       if (at === undefined) {
@@ -97,7 +106,7 @@ export class Compaction {
    * never tried: the least live first. The files table has a few rows per GiB queued.
    */
   private victim(appendingTo: number | null): number | null {
-    const limit = compactionTuning.liveShare * this.fileBytes();
+    const limit = this.liveShare * this.fileBytes;
     for (const id of this.candidatesStmt.all(limit) as number[]) {
       if (id !== appendingTo && this.freshStmt.get(id) === undefined) return id;
     }

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../util/clock.js';
 import { LoghookError } from '../util/errors.js';
 import { BodyFiles } from './body-files.js';
-import { BodyStore, bodyStoreTuning } from './body-store.js';
+import { BodyStore, type BodyStoreOptions } from './body-store.js';
 import { CheckpointTable } from './checkpoints.js';
-import { Compaction } from './compaction.js';
+import { Compaction, type CompactionOptions } from './compaction.js';
 import { Claims } from './claims.js';
 import { MemoryBudget } from './memory-window.js';
 import { DeadLetterTable } from './dead-letters.js';
@@ -45,6 +45,10 @@ export interface SpoolOptions {
    * at most this often, in real milliseconds (default 50; 0: on every call). Writes always look.
    */
   foreignPollMs?: number;
+  /** body file size and the tests' and benchmark's seams (body-store.ts); defaults are production's */
+  bodyStore?: BodyStoreOptions;
+  /** compaction's step size and threshold (compaction.ts); defaults are production's */
+  compaction?: CompactionOptions;
 }
 
 /**
@@ -98,8 +102,8 @@ export class Spool {
       ? null
       : new MemoryBudget(opts.memoryWindowRecords ?? MEMORY_WINDOW.records, opts.memoryWindowBytes ?? MEMORY_WINDOW.bytes);
     this.foreign = new ForeignRows(db, this.messages, opts.readOnly ? null : (queueId, key) => this.claimsOf(queueId).appeared(key));
-    this.bodies = opts.readOnly ? null : BodyStore.open(db, this.bodyFiles, this.ledger);
-    this.compaction = this.bodies?.inFiles ? new Compaction(db, this.bodyFiles, this.ledger, () => bodyStoreTuning.rotateBytes) : null;
+    this.bodies = opts.readOnly ? null : BodyStore.open(db, this.bodyFiles, this.ledger, opts.bodyStore);
+    this.compaction = this.bodies?.inFiles ? new Compaction(db, this.bodyFiles, this.ledger, this.bodies.rotateBytes, opts.compaction) : null;
     this.counters = this.stats.read();
   }
 

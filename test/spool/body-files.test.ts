@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bodyStoreTestHooks, bodyStoreTuning } from '../../src/spool/body-store.js';
 import { Spool } from '../../src/spool/spool.js';
 import { LoghookError } from '../../src/util/errors.js';
 import { allRetried, assertLedgerMatchesRows, bodyFilePath, chunk, SettableClock, rawFiles, rawLocatedRows, recordTexts, tempStateDir } from './support.js';
@@ -12,17 +11,6 @@ function files(stateDir: string): string[] {
   const dir = join(stateDir, 'bodies');
   const id = (name: string) => (/^\d+\.dat$/.test(name) ? parseInt(name, 10) : Infinity);
   return existsSync(dir) ? readdirSync(dir).sort((a, b) => id(a) - id(b) || a.localeCompare(b)) : [];
-}
-
-/** Runs `fn` with body files rotated after `bytes`. */
-function withRotation<T>(bytes: number, fn: () => T): T {
-  const saved = bodyStoreTuning.rotateBytes;
-  bodyStoreTuning.rotateBytes = bytes;
-  try {
-    return fn();
-  } finally {
-    bodyStoreTuning.rotateBytes = saved;
-  }
 }
 
 test('a commit appends the bodies to one body file; rows hold only where they are', () => {
@@ -74,31 +62,29 @@ test('a new process appends to a new file; the old one goes with its last row, t
 
 test('appending moves to a new file past the rotation size; counts stay record bytes, not file sizes', () => {
   const stateDir = tempStateDir();
-  withRotation(250, () => {
-    const spool = Spool.open({ stateDir });
-    for (let i = 0; i < 6; i++) spool.commit([chunk(1, { tag: `r${i}`, size: 100 })]);
-    assert.deepEqual(files(stateDir), ['1.dat', '2.dat']);
-    assert.deepEqual(rawFiles(stateDir), [{ id: 1, live_rows: 3, bytes: 300 }, { id: 2, live_rows: 3, bytes: 300 }]);
-    const rows = spool.takeDue(100, Date.now());
-    spool.ack(rows.slice(0, 3).map((m) => m.rowId));
-    spool.flush();
-    assert.deepEqual(files(stateDir), ['2.dat', 'spare.dat']);
-    assert.deepEqual(spool.counts(), { rows: 3, records: 3, bytes: 300 });
-    // File 2 is full: the next commit moves on to file 3, which is the spare written over.
-    spool.ack(rows.slice(3, 5).map((m) => m.rowId));
-    spool.commit([chunk(1, { tag: 'r6', size: 100 })]);
-    assert.deepEqual(files(stateDir), ['2.dat', '3.dat']);
-    assert.equal(statSync(bodyFilePath(stateDir, 3)).size, 300, 'file 1 renamed, its old bytes past offset 100 unused');
-    assert.deepEqual(spool.counts(), { rows: 2, records: 2, bytes: 200 });
-    spool.ack([rows[5]!.rowId]);
-    spool.flush();
-    assert.deepEqual(files(stateDir), ['3.dat', 'spare.dat']);
-    assertLedgerMatchesRows(stateDir, 3);
-    spool.close();
-  });
-  const spool = Spool.open({ stateDir });
-  assert.deepEqual(spool.takeDue(100, Date.now()).map((m) => m.body.toString()), [chunk(1, { tag: 'r6', size: 100 }).body.toString()]);
+  const spool = Spool.open({ stateDir, bodyStore: { rotateBytes: 250 } });
+  for (let i = 0; i < 6; i++) spool.commit([chunk(1, { tag: `r${i}`, size: 100 })]);
+  assert.deepEqual(files(stateDir), ['1.dat', '2.dat']);
+  assert.deepEqual(rawFiles(stateDir), [{ id: 1, live_rows: 3, bytes: 300 }, { id: 2, live_rows: 3, bytes: 300 }]);
+  const rows = spool.takeDue(100, Date.now());
+  spool.ack(rows.slice(0, 3).map((m) => m.rowId));
+  spool.flush();
+  assert.deepEqual(files(stateDir), ['2.dat', 'spare.dat']);
+  assert.deepEqual(spool.counts(), { rows: 3, records: 3, bytes: 300 });
+  // File 2 is full: the next commit moves on to file 3, which is the spare written over.
+  spool.ack(rows.slice(3, 5).map((m) => m.rowId));
+  spool.commit([chunk(1, { tag: 'r6', size: 100 })]);
+  assert.deepEqual(files(stateDir), ['2.dat', '3.dat']);
+  assert.equal(statSync(bodyFilePath(stateDir, 3)).size, 300, 'file 1 renamed, its old bytes past offset 100 unused');
+  assert.deepEqual(spool.counts(), { rows: 2, records: 2, bytes: 200 });
+  spool.ack([rows[5]!.rowId]);
+  spool.flush();
+  assert.deepEqual(files(stateDir), ['3.dat', 'spare.dat']);
+  assertLedgerMatchesRows(stateDir, 3);
   spool.close();
+  const again = Spool.open({ stateDir });
+  assert.deepEqual(again.takeDue(100, Date.now()).map((m) => m.body.toString()), [chunk(1, { tag: 'r6', size: 100 }).body.toString()]);
+  again.close();
 });
 
 test('a retried record points at its own bytes in the body file it came in: nothing is copied', () => {
@@ -189,15 +175,9 @@ test('a body file missing under queued rows is damaged state naming it', () => {
   spool.close();
 });
 
-test('the inline seam stores fresh bodies in SQLite as format 1 did (for the benchmark)', () => {
+test('bodyStore.inline stores fresh bodies in SQLite as format 1 did (for the benchmark)', () => {
   const stateDir = tempStateDir();
-  bodyStoreTestHooks.inline = true;
-  let spool: Spool;
-  try {
-    spool = Spool.open({ stateDir });
-  } finally {
-    bodyStoreTestHooks.inline = false;
-  }
+  const spool = Spool.open({ stateDir, bodyStore: { inline: true } });
   spool.commit([chunk(2, { tag: 'in' })]);
   assert.deepEqual(rawLocatedRows(stateDir).map((r) => [r.file_id, r.inline]), [[null, 'in:0\nin:1\n']]);
   assert.equal(existsSync(join(stateDir, 'bodies')), false);

@@ -2,8 +2,7 @@
 // It reports on stdout, one JSON line per event, so the parent can react to each step.
 // SPOOL_CHILD_KILL_AFTER_APPEND=k: SIGKILL itself right after the k-th body append is fdatasynced,
 // before the transaction that would reference those bytes.
-import { bodyStoreTestHooks, bodyStoreTuning } from '../../../src/spool/body-store.js';
-import { compactionTuning } from '../../../src/spool/compaction.js';
+import type { BodyStoreOptions } from '../../../src/spool/body-store.js';
 import type { RecordResult } from '../../../src/spool/types.js';
 import { DeadLetterStore } from '../../../src/spool/dead-letter-store.js';
 import { Spool } from '../../../src/spool/spool.js';
@@ -14,9 +13,10 @@ const [mode, stateDir] = process.argv.slice(2) as [string, string];
 const say = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`);
 
 const killAfter = Number(process.env.SPOOL_CHILD_KILL_AFTER_APPEND ?? 0);
+const bodyStore: BodyStoreOptions = {};
 if (killAfter > 0) {
   let appends = 0;
-  bodyStoreTestHooks.afterAppend = () => {
+  bodyStore.afterAppend = () => {
     if (++appends < killAfter) return;
     process.kill(process.pid, 'SIGKILL');
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // never returns to commit
@@ -50,7 +50,7 @@ switch (mode) {
   // Commit chunk N with checkpoint N, forever; every third chunk is taken and acked, the ack
   // riding along with the next commit. Chunk N's single record reads "chunk:N".
   case 'commit-loop': {
-    const spool = Spool.open({ stateDir });
+    const spool = Spool.open({ stateDir, bodyStore });
     let n = Number(spool.loadCheckpoints().get('s1') ?? 0);
     say({ from: n + 1 });
     for (;;) {
@@ -68,9 +68,7 @@ switch (mode) {
   // its first 6 attempts (each retry due 30 ms later), the others are delivered; each delivered record is reported, {"d":[line,
   // text]}, before the commit that writes its ack (at-least-once: a kill may send it again).
   case 'retry-loop': {
-    bodyStoreTuning.rotateBytes = 2000;
-    compactionTuning.stepBytes = 300;
-    const spool = Spool.open({ stateDir });
+    const spool = Spool.open({ stateDir, bodyStore: { ...bodyStore, rotateBytes: 2000 }, compaction: { stepBytes: 300 } });
     let n = Number(spool.loadCheckpoints().get('s1') ?? 0);
     say({ from: n });
     for (;;) {
