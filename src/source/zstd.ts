@@ -67,6 +67,8 @@ export function createDecoder(backend: 'zstd-napi' | 'fzstd' = zstdBackend): Str
   return new FallbackDecoder();
 }
 
+// Process-wide, as buffer-pool.ts's list: a context popped is its decoder's alone until the
+// decoder gives it back, so readers never share one in use; pipelines share only the spares.
 const spareContexts: NativeDCtx[] = [];
 
 /** Compresses one buffer into one zstd frame (synchronous, native), or null when zstd-napi is
