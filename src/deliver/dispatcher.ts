@@ -13,7 +13,7 @@ import { formatDuration } from '../config/units.js';
 import type { QueuePort, RecordResult } from './queue-port.js';
 import type { Sink, SinkOutcome, SinkRequest } from './sink.js';
 import { expiresAt } from './backoff.js';
-import { HOOK_DEFAULTS } from '../config/defaults.js';
+import { DEFAULTS, HOOK_DEFAULTS } from '../config/defaults.js';
 import { EndpointBreaker, type BreakerOptions } from './endpoint-breaker.js';
 import type { BatchFormat } from './batch-body.js';
 import { MisconfigGuard } from './misconfig-guard.js';
@@ -178,7 +178,7 @@ export class Dispatcher {
     await this.loop?.catch(() => undefined);
     if (this.inFlight.size > 0) {
       const ac = new AbortController();
-      const timer = this.o.clock.sleep(opts.timeoutMs ?? 10_000, ac.signal).catch(() => undefined);
+      const timer = this.o.clock.sleep(opts.timeoutMs ?? DEFAULTS.shutdownTimeoutMs, ac.signal).catch(() => undefined);
       await Promise.race([Promise.all(this.inFlight), timer]);
       ac.abort();
     }

@@ -9,6 +9,7 @@ import type { Sink } from './sink.js';
 import { Dispatcher, type DispatcherOptions, type DispatcherStats } from './dispatcher.js';
 import { RequestSlots } from './request-slots.js';
 import { systemClock } from '../util/clock.js';
+import { HOOK_DEFAULTS } from '../config/defaults.js';
 
 export type EndpointDelivery = Omit<DispatcherOptions, 'sink' | 'queue' | 'slots'>;
 
@@ -51,7 +52,7 @@ export class HookDispatch {
   private readonly slots: RequestSlots;
 
   constructor(private readonly o: HookDispatchOptions) {
-    this.slots = new RequestSlots(Math.max(1, o.delivery.concurrency ?? 4), o.delivery.clock ?? systemClock);
+    this.slots = new RequestSlots(Math.max(1, o.delivery.concurrency ?? HOOK_DEFAULTS.concurrency), o.delivery.clock ?? systemClock);
   }
 
   get hook(): string {

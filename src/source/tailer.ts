@@ -15,6 +15,7 @@ import { DirWatch } from './dir-watch.js';
 import { UnreadableInputs, UNREADABLE_RETRY_MS, type UnreadableInput } from './unreadable.js';
 import { formatBytes, formatDuration } from '../config/units.js';
 import type { Logger } from '../telemetry/logger.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 export interface SourceCounters {
   segmentsFinished: number;
@@ -271,7 +272,7 @@ export class Tailer {
           this.log.warn(`${s.path}: line ${line + 1} is ${formatBytes(bytes)}, longer than the limit: skipped`);
         },
       },
-      { startLine, maxLineBytes: this.opts.maxLineBytes ?? 16 * 1024 * 1024, recycleBuffers: this.opts.recycleBuffers ?? false },
+      { startLine, maxLineBytes: this.opts.maxLineBytes ?? DEFAULTS.maxLineBytes, recycleBuffers: this.opts.recycleBuffers ?? false },
     );
     this.readers.set(seg.path, reader);
     return reader;

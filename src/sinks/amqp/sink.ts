@@ -19,6 +19,7 @@ import { AmqpClient, type Publication, type PublishResult } from './client.js';
 import { parseAmqpUrl, type AmqpSinkOptions } from './config.js';
 import { amqpOutcome } from './policy.js';
 import { UsageError, errorMessage } from '../../util/errors.js';
+import { HOOK_DEFAULTS } from '../../config/defaults.js';
 
 /** amqplib encodes headers into a 64 KiB buffer; the id list must leave room for the rest. */
 const MAX_IDS_HEADER = 32 * 1024;
@@ -38,7 +39,7 @@ export class AmqpSink implements Sink {
     const ep = parseAmqpUrl(o.url);
     this.endpoint = ep.masked;
     this.mandatory = o.mandatory ?? true;
-    this.timeoutMs = o.timeoutMs ?? 30_000;
+    this.timeoutMs = o.timeoutMs ?? HOOK_DEFAULTS.timeoutMs;
     this.tlsInsecure = o.tlsInsecureSkipVerify === true;
     this.rate = messageRate(o.maxMessageRate, o.clock);
     this.bodies = new BrokerBodies(o, o.logger, ep.masked);

@@ -14,6 +14,7 @@ import { formatDuration } from '../../config/units.js';
 import type { TlsConnectOptions } from './tls.js';
 import type { ProxySetting } from './proxy.js';
 import { Deadlines, type Deadline } from './deadlines.js';
+import { HOOK_DEFAULTS } from '../../config/defaults.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
@@ -125,7 +126,7 @@ export class HttpClient {
     this.origin = u.origin;
     this.path = u.pathname + u.search;
     this.method = opts.method ?? 'POST';
-    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.timeoutMs = opts.timeoutMs ?? HOOK_DEFAULTS.timeoutMs;
     this.deadlines = new Deadlines(this.timeoutMs);
     if (opts.shared && !opts.beforeConnect) {
       this.shared = opts.shared;

@@ -19,6 +19,7 @@ import { errorMessage } from '../../util/errors.js';
 import { NatsClient, type NatsPublishResult } from './client.js';
 import { checkAuth, parseServers, type NatsSinkOptions } from './config.js';
 import { natsOutcome } from './policy.js';
+import { HOOK_DEFAULTS } from '../../config/defaults.js';
 
 export class NatsSink implements Sink {
   readonly endpoint: string;
@@ -40,7 +41,7 @@ export class NatsSink implements Sink {
       servers, masked,
       auth: { token, user, password, nkeySeed, credsFile },
       tls: brokerTls(o, masked, o.logger),
-      ackTimeoutMs: o.timeoutMs ?? 10_000,
+      ackTimeoutMs: o.timeoutMs ?? HOOK_DEFAULTS.timeoutMs,
       connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
       version: o.version,
       logger: o.logger,
