@@ -61,7 +61,7 @@ export function applyOutcome(
       signal = 'transient';
     }
   }
-  const change = ctx.breaker.settle(now, signal, isProbe, retryAfterMs);
+  const change = ctx.breaker.requestEnded(now, signal, isProbe, retryAfterMs);
   const out: AppliedOutcome = { delivered: 0, retried: 0, dead: 0, expired: 0, disposition: null };
   try {
     if (verdict === 'delivered') {

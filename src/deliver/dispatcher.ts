@@ -359,7 +359,7 @@ export class Dispatcher {
         // records; only a single record too large is refused for itself.
         if (outcome.kind === 'too-large' && records > 1) {
           this.runRecord.note(outcome, null);
-          this.breaker.settle(this.o.clock.now(), 'up', isProbe, null);
+          this.breaker.requestEnded(this.o.clock.now(), 'up', isProbe, null);
           this.splits.unshift(...halves(slices, records));
           this.log.once('too-large', 'the receiver refused a request as too large; splitting it (lower max_batch_bytes or batch_size)', { records });
           this.changed();

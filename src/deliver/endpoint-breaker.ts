@@ -60,7 +60,7 @@ export class EndpointBreaker {
     return !this.probeInFlight && now >= this.probeAt && inFlight < concurrency ? 1 : 0;
   }
 
-  /** Call when a request starts; returns true when it is the probe (pass it back on settle). */
+  /** Call when a request starts; returns true when it is the probe (pass it back to requestEnded). */
   begin(now: number): boolean {
     if (!this.isOpen || this.probeInFlight || now < this.probeAt) return false;
     this.probeInFlight = true;
@@ -71,7 +71,7 @@ export class EndpointBreaker {
    * Records the end of a request. Returns 'opened' when the endpoint just became unavailable,
    * 'recovered' when it just came back, null when nothing changed.
    */
-  settle(now: number, signal: EndpointSignal, wasProbe: boolean, retryAfterMs: number | null = null): 'opened' | 'recovered' | null {
+  requestEnded(now: number, signal: EndpointSignal, wasProbe: boolean, retryAfterMs: number | null = null): 'opened' | 'recovered' | null {
     if (wasProbe) this.probeInFlight = false;
     if (signal === 'up') {
       this.streak = 0;

@@ -30,7 +30,7 @@ export interface CatOptions extends SelectOptions {
 }
 
 /** Resolves on 'drain' or when the stream closes or fails, leaving no listener behind. */
-function drained(out: Writable): Promise<void> {
+function outputDrained(out: Writable): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       out.off('drain', done).off('close', done).off('error', done);
@@ -100,7 +100,7 @@ export async function catRecords(opts: CatOptions): Promise<CatResult> {
   };
   out?.on('error', onError);
   const write = async (chunk: Buffer) => {
-    if (!result.closedEarly && !out!.write(chunk)) await drained(out!);
+    if (!result.closedEarly && !out!.write(chunk)) await outputDrained(out!);
   };
   const writeFd = async (fd: number, buf: Buffer) => {
     try {

@@ -261,7 +261,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       committer.commit();
       if (o.once && !o.signal.aborted && !failure) {
         for (const h of hooks) h.dispatch.flush();
-        await drained(hooks.map((h) => h.dispatch), onChange, AbortSignal.any([o.signal, failed.signal]));
+        await everyAttemptMade(hooks.map((h) => h.dispatch), onChange, AbortSignal.any([o.signal, failed.signal]));
         // what a full disk held could not be queued: it is read again by the next run
         if (committer.diskFull()) failure = new LoghookError('LOGHOOK_STATE', `the state disk of ${o.stateDir} is full: records read but not queued will be read again by the next run; free space on it`);
       }
@@ -384,7 +384,7 @@ function nextChange(onChange: OnChange, ms: number): Promise<void> {
  * with a probe made after this point that found them still down (what is left stays queued for
  * the next run), or on a signal.
  */
-async function drained(hooks: HookDispatch[], onChange: OnChange, signal: AbortSignal): Promise<void> {
+async function everyAttemptMade(hooks: HookDispatch[], onChange: OnChange, signal: AbortSignal): Promise<void> {
   const probesBefore = hooks.map((h) => h.failedProbes());
   while (!signal.aborted) {
     if (hooks.every((h, i) => h.settledSince(probesBefore[i]!))) return;

@@ -54,7 +54,7 @@ export class EndpointTable {
     for (const [url, p] of this.pending) this.upsertStmt.run(url, p.error, p.errorAt, p.okAt);
   }
 
-  settled(): void {
+  committed(): void {
     this.pending = new Map();
   }
 

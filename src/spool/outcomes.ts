@@ -68,7 +68,7 @@ export class Outcomes {
   }
 
   /** Forgets the outcomes written (the transaction committed). */
-  settled(): void {
+  committed(): void {
     this.acks = [];
     this.settlements = [];
   }

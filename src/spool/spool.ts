@@ -392,8 +392,8 @@ export class Spool {
     const { rows, applied, emptied, counters } = result;
     // Committed: now the bookkeeping in memory may follow, and emptied files may go.
     this.counters = counters;
-    this.outcomes.settled();
-    this.endpointTable.settled();
+    this.outcomes.committed();
+    this.endpointTable.committed();
     for (const key of applied.released) this.claimsOf(key.queueId).release(key.id);
     for (const key of applied.claimable) {
       this.foreign.own(key.id);
