@@ -28,32 +28,21 @@
 // alarm) is no answer at all: the send waits (client.ts). Operators move answers between retry
 // and final with retry_on / final_on lists of the names below, as HTTP's take statuses; an ack is
 // always delivered.
-import { parseAnswerList } from '../answer-list.js';
-import { DELIVERED_OUTCOME, type SinkOutcome, type Verdict, type FailureKind, type EndpointSignal } from '../../deliver/sink.js';
+import { outcomeOfRow, parseAnswerList, type AnswerOverrides, type AnswerRow } from '../answer-list.js';
+import { DELIVERED_OUTCOME, type SinkOutcome } from '../../deliver/sink.js';
 import type { PublishResult } from './client.js';
 
 export const AMQP_ANSWERS = ['returned', 'nack', 'too-large', 'not-found', 'access-refused', 'closed', 'unreachable', 'refused', 'timeout'] as const;
 export type AmqpAnswer = (typeof AMQP_ANSWERS)[number];
 
-export interface AmqpPolicyOverrides {
-  retryOn?: readonly AmqpAnswer[];
-  finalOn?: readonly AmqpAnswer[];
-}
+export type AmqpPolicyOverrides = AnswerOverrides<AmqpAnswer>;
 
 /** Parses `nack, returned` (commas and/or spaces). Throws UsageError naming the bad item. */
 export function parseAmqpAnswers(text: string, name = 'answer list'): AmqpAnswer[] {
   return parseAnswerList(text, AMQP_ANSWERS, 'an AMQP answer', name);
 }
 
-interface Row {
-  answer: AmqpAnswer;
-  verdict: Verdict;
-  kind: FailureKind;
-  signal: EndpointSignal;
-  endpointLevel: number | null;
-  disposition: string;
-  failureKey: string;
-}
+type Row = AnswerRow<AmqpAnswer>;
 
 const TOO_LARGE = /message size (\d+) is larger than/;
 
@@ -117,29 +106,5 @@ export function judge(r: Exclude<PublishResult, { kind: 'ack' }>, bodyBytes: num
 
 /** A publish result in the delivery engine's words. */
 export function amqpOutcome(r: PublishResult, bodyBytes: number, confirmTimeoutMs: number, overrides?: AmqpPolicyOverrides): SinkOutcome {
-  if (r.kind === 'ack') return DELIVERED_OUTCOME;
-  const row = judge(r, bodyBytes, confirmTimeoutMs);
-  let verdict = row.verdict;
-  let explicit = false;
-  if (overrides?.retryOn?.includes(row.answer)) {
-    verdict = 'retry';
-    explicit = true;
-  } else if (overrides?.finalOn?.includes(row.answer)) {
-    verdict = 'final';
-    explicit = true;
-  }
-  return {
-    verdict,
-    explicit,
-    kind: row.kind,
-    disposition: oneLine(row.disposition),
-    failureKey: row.failureKey,
-    retryAfterMs: null,
-    signal: row.signal,
-    endpointLevel: row.endpointLevel,
-  };
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
+  return r.kind === 'ack' ? DELIVERED_OUTCOME : outcomeOfRow(judge(r, bodyBytes, confirmTimeoutMs), overrides);
 }

@@ -21,31 +21,20 @@
 //
 // As for AMQP, an answer about the endpoint or its configuration keeps the records queued and
 // retried until it is fixed or they reach max_age. retry_on / final_on take the names below.
-import { parseAnswerList } from '../answer-list.js';
-import { DELIVERED_OUTCOME, type SinkOutcome, type Verdict, type FailureKind, type EndpointSignal } from '../../deliver/sink.js';
+import { outcomeOfRow, parseAnswerList, type AnswerOverrides, type AnswerRow } from '../answer-list.js';
+import { DELIVERED_OUTCOME, type SinkOutcome } from '../../deliver/sink.js';
 import type { NatsPublishResult } from './client.js';
 
 export const NATS_ANSWERS = ['no-stream', 'full', 'too-large', 'rejected', 'permission', 'timeout', 'unreachable', 'refused'] as const;
 export type NatsAnswer = (typeof NATS_ANSWERS)[number];
 
-export interface NatsPolicyOverrides {
-  retryOn?: readonly NatsAnswer[];
-  finalOn?: readonly NatsAnswer[];
-}
+export type NatsPolicyOverrides = AnswerOverrides<NatsAnswer>;
 
 export function parseNatsAnswers(text: string, name = 'answer list'): NatsAnswer[] {
   return parseAnswerList(text, NATS_ANSWERS, 'a NATS answer', name);
 }
 
-interface Row {
-  answer: NatsAnswer;
-  verdict: Verdict;
-  kind: FailureKind;
-  signal: EndpointSignal;
-  endpointLevel: number | null;
-  disposition: string;
-  failureKey: string;
-}
+type Row = AnswerRow<NatsAnswer>;
 
 const FULL = new Set([10077, 10047, 10078, 10027, 10028]);
 const TOO_LARGE = 10054;
@@ -87,19 +76,5 @@ export function judge(r: Exclude<NatsPublishResult, { kind: 'ack' }>): Row {
 }
 
 export function natsOutcome(r: NatsPublishResult, overrides?: NatsPolicyOverrides): SinkOutcome {
-  if (r.kind === 'ack') return DELIVERED_OUTCOME;
-  const row = judge(r);
-  let verdict = row.verdict;
-  let explicit = false;
-  if (overrides?.retryOn?.includes(row.answer)) {
-    verdict = 'retry';
-    explicit = true;
-  } else if (overrides?.finalOn?.includes(row.answer)) {
-    verdict = 'final';
-    explicit = true;
-  }
-  return {
-    verdict, explicit, kind: row.kind, disposition: row.disposition.replace(/\s+/g, ' ').trim(), failureKey: row.failureKey,
-    retryAfterMs: null, signal: row.signal, endpointLevel: row.endpointLevel,
-  };
+  return r.kind === 'ack' ? DELIVERED_OUTCOME : outcomeOfRow(judge(r), overrides);
 }
