@@ -3,7 +3,7 @@
 // without a lock.
 import { makePrivate, makeStateDir } from '../config/state-dir.js';
 import { StateLock } from './lock.js';
-import { openQueueDb, type QueueDb } from './schema.js';
+import { createQueueIfNew, openQueueDb, type QueueDb } from './schema.js';
 import { signsOfUse } from './used-dir.js';
 
 export interface OpenState extends QueueDb {
@@ -11,14 +11,22 @@ export interface OpenState extends QueueDb {
   lock: StateLock | null;
 }
 
-export function openState(stateDir: string, readOnly: boolean): OpenState {
+/** For the crash tests: run once the lock is held, before queue.db is opened. */
+export interface OpenStateHooks {
+  afterLock?: () => void;
+}
+
+export function openState(stateDir: string, readOnly: boolean, hooks?: OpenStateHooks): OpenState {
   if (readOnly) return { ...openQueueDb(stateDir, { readOnly: true, create: false }), lock: null };
   makeStateDir(stateDir);
   makePrivate(stateDir); // the caller may ask makePrivate again to warn when this failed
   // Before the lock, which makes lock.db: was this dir in use before this process came?
   const usedBefore = signsOfUse(stateDir);
-  // The lock first: only its holder may create or migrate queue.db (or touch the body files).
+  // A new dir gets its queue.db before lock.db exists (schema.ts createQueueIfNew); otherwise the
+  // lock first: only its holder may migrate queue.db (or touch the body files).
+  createQueueIfNew(stateDir, usedBefore);
   const lock = StateLock.acquire(stateDir);
+  hooks?.afterLock?.();
   try {
     return { ...openQueueDb(stateDir, { readOnly: false, create: true, usedBefore }), lock };
   } catch (err) {

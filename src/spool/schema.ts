@@ -1,5 +1,5 @@
 // queue.db: its tables, its format version and the settings every connection uses.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { errnoCode, IncompatibleStateError, InputError } from '../util/errors.js';
 import { damagedState } from './damage.js';
@@ -247,6 +247,45 @@ export function openQueueDb(stateDir: string, opts: OpenQueueOptions): QueueDb {
 }
 
 /**
+ * A new state dir's queue.db, made before the writer takes the lock: lock.db (a sign that the dir
+ * was used) then never exists without a queue.db having existed, so a writer killed during its
+ * very first start leaves a dir the next start opens (it left lock.db and no queue.db, which read
+ * as a lost queue). Made whole under a name of this process's and linked into place: of two new
+ * writers racing, one link wins and the other finds the file there. Does nothing when queue.db
+ * exists or the dir shows signs of use (openQueueDb then says what is wrong, under the lock).
+ */
+export function createQueueIfNew(stateDir: string, usedBefore: string[]): void {
+  const file = join(stateDir, QUEUE_FILE);
+  if (usedBefore.length > 0 || sizeOf(file) !== null) return;
+  const tmp = `${file}.new.${process.pid}`;
+  try {
+    buildQueueFile(tmp);
+    try {
+      linkSync(tmp, file);
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err; // another new writer made it first: theirs is as good
+    }
+    rmSync(tmp, { force: true });
+    syncFile(dirname(file));
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw stateError(file, err);
+  }
+}
+
+/** queue.db's tables, built in `tmp` (any leftover of that name first removed), closed and synced. */
+function buildQueueFile(tmp: string): void {
+  for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
+  const db = openSqlite(tmp, { busyTimeoutMs: BUSY_TIMEOUT_MS });
+  try {
+    create(db);
+  } finally {
+    db.close(); // the last connection's close moves the WAL into the file and removes it
+  }
+  syncFile(tmp);
+}
+
+/**
  * Makes queue.db whole or not at all: built as queue.db.new, synced, then renamed in place, so
  * an empty or half-made queue.db is never loghook's own doing (a crash mid-way leaves only the
  * .new file, made again next time).
@@ -254,14 +293,7 @@ export function openQueueDb(stateDir: string, opts: OpenQueueOptions): QueueDb {
 function createWhole(file: string): void {
   const tmp = `${file}.new`;
   try {
-    for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
-    const db = openSqlite(tmp, { busyTimeoutMs: BUSY_TIMEOUT_MS });
-    try {
-      create(db);
-    } finally {
-      db.close(); // the last connection's close moves the WAL into the file and removes it
-    }
-    syncFile(tmp);
+    buildQueueFile(tmp);
     renameSync(tmp, file);
     syncFile(dirname(file));
   } catch (err) {

@@ -20,7 +20,7 @@ import { ForeignRows } from './foreign-rows.js';
 import { MessageTable } from './message-table.js';
 import { Outcomes } from './outcomes.js';
 import { QueuePurge, type PurgedQueues } from './queue-purge.js';
-import { closeState, openState, type OpenState } from './open-state.js';
+import { closeState, openState, type OpenState, type OpenStateHooks } from './open-state.js';
 import { QUEUE_FILE } from './schema.js';
 import { queuedByStream, type StreamQueueCount } from './queued-by-stream.js';
 import { stateError, type Db } from './sqlite.js';
@@ -49,6 +49,8 @@ export interface SpoolOptions {
   bodyStore?: BodyStoreOptions;
   /** compaction's step size and threshold (compaction.ts); defaults are production's */
   compaction?: CompactionOptions;
+  /** the crash tests' seam into opening (open-state.ts) */
+  openHooks?: OpenStateHooks;
 }
 
 /**
@@ -112,7 +114,7 @@ export class Spool {
    * StateLockedError if another process has it; a reader takes no lock and never writes.
    */
   static open(opts: SpoolOptions): Spool {
-    const state = openState(opts.stateDir, opts.readOnly ?? false);
+    const state = openState(opts.stateDir, opts.readOnly ?? false, opts.openHooks);
     try {
       return new Spool(state, opts);
     } catch (err) {

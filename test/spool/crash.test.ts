@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { Spool } from '../../src/spool/spool.js';
 import { checkState } from '../../src/spool/state-check.js';
-import { assertLedgerMatchesRows, bodyFilePath, rawFiles, rawLocatedRows, recordTexts, startChild, tempStateDir } from './support.js';
+import { assertLedgerMatchesRows, bodyFilePath, chunk, rawFiles, rawLocatedRows, recordTexts, startChild, tempStateDir } from './support.js';
 
 // The child (spool-child.js commit-loop) commits chunk N together with checkpoint N, and acks
 // every third chunk right after committing it, so that ack lands with the next commit of the same
@@ -141,4 +141,19 @@ test('retries and compaction under 15 SIGKILLs: every record delivered at least 
   assert.ok(maxFile > 20, `records went through only ${maxFile} body files`);
   assert.ok(moved > 0, 'no kill found a record compaction had moved');
   assert.deepEqual(readdirSync(join(stateDir, 'bodies')), [], 'an empty queue holds no body file');
+});
+
+// A writer killed during its very first start, once it holds the lock: it made lock.db and owner,
+// which say the dir was used. Its queue.db must already be there, or the next start reads the dir
+// as one whose queue was lost and refuses it (the integration crash test met this once in CI).
+test('a writer SIGKILLed the moment it holds the lock of a new state dir leaves a dir the next start opens', async () => {
+  const stateDir = join(tempStateDir(), 'new'); // not there yet: the writer makes it
+  const child = startChild('die-after-lock', stateDir);
+  assert.equal((await child.exited).signal, 'SIGKILL');
+  assert.ok(existsSync(join(stateDir, 'lock.db')) && existsSync(join(stateDir, 'owner')), 'killed while holding the lock');
+  const spool = Spool.open({ stateDir });
+  assert.deepEqual(spool.counts(), { rows: 0, records: 0, bytes: 0 });
+  spool.commit([chunk(1)], new Map([['s1', '1']]));
+  spool.close();
+  assert.deepEqual(readdirSync(stateDir).filter((n) => n.startsWith('queue.db.new')), [], 'no temporary file left');
 });

@@ -37,6 +37,13 @@ switch (mode) {
     setInterval(() => {}, 60_000);
     break;
   }
+  // Open the state dir and SIGKILL itself the moment it holds the lock (a tail killed during its
+  // very first start).
+  case 'die-after-lock': {
+    Spool.open({ stateDir, openHooks: { afterLock: () => process.kill(process.pid, 'SIGKILL') } });
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // the signal comes first
+    break;
+  }
   // Try to take the state dir once and report what happened.
   case 'open': {
     try {
