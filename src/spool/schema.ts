@@ -263,7 +263,9 @@ export function createQueueIfNew(stateDir: string, usedBefore: string[]): void {
     try {
       linkSync(tmp, file);
     } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') throw err; // another new writer made it first: theirs is as good
+      // EEXIST: another new writer made it first, and theirs is as good. A filesystem without
+      // hard links (EPERM, ENOTSUP...): renamed into place instead, as under the lock.
+      if (errnoCode(err) !== 'EEXIST' && sizeOf(file) === null) renameSync(tmp, file);
     }
     rmSync(tmp, { force: true });
     syncFile(dirname(file));
