@@ -4,7 +4,7 @@
 // tail no longer runs, and only by the state dir's lock holder (their body files are its to
 // delete): while a tail runs, the purge is refused and nothing goes.
 import { join } from 'node:path';
-import { readRuntime, type RuntimeInfo } from '../pipeline/runtime-file.js';
+import { lastRunHad, readRuntime, type RuntimeInfo } from '../pipeline/runtime-file.js';
 import type { Spool as SpoolType } from '../spool/spool.js';
 import type { QueueInfo } from '../spool/types.js';
 import { StateLockedError } from '../util/errors.js';
@@ -17,11 +17,12 @@ export type HookVerdict =
 
 export function hookVerdict(stateDir: string, hook: string): HookVerdict {
   const rt = readRuntime(stateDir);
-  if (rt === null || !Array.isArray(rt.hooks)) {
+  const had = lastRunHad(rt, hook);
+  if (rt === null || had === null) {
     return { configured: true, why: `no tail run recorded its hooks in ${join(stateDir, 'runtime.json')}, so whether '${hook}' is still configured is unknown: run tail once with the current configuration, then purge again` };
   }
   const running = rt.stoppedAt === undefined && processAlive(rt.pid) ? rt : null;
-  if (rt.hooks.some((h) => h.name === hook)) {
+  if (had) {
     const whose = running ? `the running tail's (pid ${rt.pid})` : `that of the last tail run (${join(stateDir, 'runtime.json')})`;
     return { configured: true, why: `hook '${hook}' is in the configuration, ${whose}: its queued records are live work. To drop them, remove the hook from the configuration, run tail once, then purge again` };
   }

@@ -81,3 +81,12 @@ export function readRuntime(stateDir: string): RuntimeInfo | null {
     return null;
   }
 }
+
+/**
+ * Whether the running tail, or with none the last one, had hook `hook` in its configuration; null
+ * when no run recorded its hooks (a runtime file of an older version, or none). `status` calls a
+ * hook it did not have removed, and `dead purge --hook NAME --all` drops only such a hook's queue.
+ */
+export function lastRunHad(rt: RuntimeInfo | null, hook: string): boolean | null {
+  return rt === null || !Array.isArray(rt.hooks) ? null : rt.hooks.some((h) => h.name === hook);
+}

@@ -6,7 +6,7 @@ import { Spool } from '../spool/spool.js';
 import { listSegments } from '../source/discovery.js';
 import { StreamProgress } from '../source/progress.js';
 import { streamDir } from '../source/types.js';
-import { readRuntime, type HookRuntimeInfo, type RuntimeInfo } from './runtime-file.js';
+import { lastRunHad, readRuntime, type HookRuntimeInfo, type RuntimeInfo } from './runtime-file.js';
 import type { UnreadableInput } from '../source/unreadable.js';
 import type { EndpointState, LifetimeCounts, QueueInfo, QueueStatus } from '../spool/types.js';
 import { redactUrl } from '../telemetry/logger.js';
@@ -87,9 +87,7 @@ export async function readStatus(stateDir: string, now: number): Promise<Status>
     const streams: StreamStatus[] = [];
     for (const c of spool.checkpointsDetail()) streams.push(await streamStatus(c.stream, c.value, c.updatedAt, unreadablePaths));
     const running = rt && rt.stoppedAt === undefined && processAlive(rt.pid) ? { ...rt, alive: true as const } : { alive: false as const, lastSeen: rt?.updatedAt ?? null };
-    // removed: not in the running tail's hooks, or with no tail running, not in the last run's
-    // (the one dead purge --hook NAME --all goes by); runtime files of old versions list none
-    const hooks = hookStatuses(spool, now, running.alive ? (running.hooks ?? []) : null, rt?.hooks?.map((h) => h.name) ?? null);
+    const hooks = hookStatuses(spool, now, running.alive ? (running.hooks ?? []) : null, rt);
     // the tail named those empty at its start; the ones still empty now are worth saying
     const emptyDirs = await emptyLogDirs((rt?.emptyDirs ?? []).filter((d) => existsSync(d)).map((path) => ({ kind: 'dir' as const, path })));
     return { stateDir, running, streams, queue, hooks, endpoints, unreadable, emptyDirs };
@@ -99,7 +97,7 @@ export async function readStatus(stateDir: string, now: number): Promise<Status>
 }
 
 /** Per hook: its queues summed, the largest backlogs listed. */
-function hookStatuses(spool: Spool, now: number, runningHooks: HookRuntimeInfo[] | null, lastRun: string[] | null): HookStatus[] {
+function hookStatuses(spool: Spool, now: number, runningHooks: HookRuntimeInfo[] | null, rt: RuntimeInfo | null): HookStatus[] {
   const byHook = new Map<string, QueueInfo[]>();
   for (const q of spool.queues()) {
     const list = byHook.get(q.hook);
@@ -128,7 +126,8 @@ function hookStatuses(spool: Spool, now: number, runningHooks: HookRuntimeInfo[]
       dead: queues.reduce((n, q) => n + q.dead, 0),
       dueRecords,
       oldestCreatedAt: oldest,
-      removed: runningHooks !== null ? !live : lastRun !== null && !lastRun.includes(name),
+      // the rule dead purge --hook NAME --all goes by (runtime-file.ts lastRunHad)
+      removed: lastRunHad(rt, name) === false,
       running: live,
       endpoints: sorted.slice(0, LISTED).map((q) => ({ endpoint: q.endpoint, records: q.records, dead: q.dead })),
       moreEndpoints: Math.max(0, sorted.length - LISTED),
