@@ -3,7 +3,7 @@
 // without a lock.
 import { makePrivate, makeStateDir } from '../config/state-dir.js';
 import { StateLock } from './lock.js';
-import { createQueueIfNew, openQueueDb, type QueueDb } from './schema.js';
+import { createQueueIfNew, openQueueDb, sweepTempQueues, type QueueDb } from './schema.js';
 import { signsOfUse } from './used-dir.js';
 
 export interface OpenState extends QueueDb {
@@ -28,6 +28,7 @@ export function openState(stateDir: string, readOnly: boolean, hooks?: OpenState
   const lock = StateLock.acquire(stateDir);
   hooks?.afterLock?.();
   try {
+    sweepTempQueues(stateDir);
     return { ...openQueueDb(stateDir, { readOnly: false, create: true, usedBefore }), lock };
   } catch (err) {
     lock.release();

@@ -1,10 +1,11 @@
 // queue.db: its tables, its format version and the settings every connection uses.
-import { closeSync, fsyncSync, linkSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { errnoCode, IncompatibleStateError, InputError } from '../util/errors.js';
 import { damagedState } from './damage.js';
 import { openSqlite, stateError, type Db } from './sqlite.js';
 import { signsOfUse } from './used-dir.js';
+import { processAlive } from '../util/process-alive.js';
 
 /**
  * PRAGMA user_version of queue.db; bump it (and add a migration) whenever the tables change.
@@ -262,16 +263,35 @@ export function createQueueIfNew(stateDir: string, usedBefore: string[]): void {
     buildQueueFile(tmp);
     try {
       linkSync(tmp, file);
-    } catch (err) {
+      syncFile(dirname(file));
+    } catch {
       // EEXIST: another new writer made it first, and theirs is as good. A filesystem without
-      // hard links (EPERM, ENOTSUP...): renamed into place instead, as under the lock.
-      if (errnoCode(err) !== 'EEXIST' && sizeOf(file) === null) renameSync(tmp, file);
+      // hard links (EPERM, ENOTSUP...): no rename here, which could replace a queue.db another
+      // writer already holds; the lock holder makes it (openQueueDb), as before.
     }
     rmSync(tmp, { force: true });
-    syncFile(dirname(file));
   } catch (err) {
     rmSync(tmp, { force: true });
     throw stateError(file, err);
+  }
+}
+
+const TEMP_QUEUE = /^queue\.db\.new\.(\d+)(-wal|-shm)?$/;
+
+/**
+ * Removes what createQueueIfNew left of writers killed while making it (queue.db.new.<pid>).
+ * For the lock holder; a temporary file of a process still alive is its own.
+ */
+export function sweepTempQueues(stateDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(stateDir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = TEMP_QUEUE.exec(n);
+    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) rmSync(join(stateDir, n), { force: true });
   }
 }
 

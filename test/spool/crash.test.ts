@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
@@ -156,4 +157,15 @@ test('a writer SIGKILLed the moment it holds the lock of a new state dir leaves 
   spool.commit([chunk(1)], new Map([['s1', '1']]));
   spool.close();
   assert.deepEqual(readdirSync(stateDir).filter((n) => n.startsWith('queue.db.new')), [], 'no temporary file left');
+});
+
+test('the lock holder removes what writers killed while making a new queue.db left, and only theirs', () => {
+  const stateDir = join(tempStateDir(), 'new');
+  mkdirSync(stateDir, { recursive: true });
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!; // exited: its pid names no process
+  for (const suffix of ['', '-wal']) writeFileSync(join(stateDir, `queue.db.new.${dead}${suffix}`), 'half made');
+  writeFileSync(join(stateDir, `queue.db.new.${process.ppid}`), 'a live writer is making it');
+  const spool = Spool.open({ stateDir });
+  spool.close();
+  assert.deepEqual(readdirSync(stateDir).filter((n) => n.startsWith('queue.db.new')), [`queue.db.new.${process.ppid}`]);
 });
