@@ -15,6 +15,7 @@ import type { CommandContext } from './context.js';
 import { ExitCode, LoghookError, errnoCode } from '../util/errors.js';
 import { systemClock } from '../util/clock.js';
 import { prefixed } from '../telemetry/logger.js';
+import { releaseYoungGeneration } from '../util/heap.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -65,6 +66,10 @@ program.addCommand(stateCommand(ctx));
 for (const c of program.commands.find((c) => c.name() === 'dead')!.commands) c.exitOverride();
 for (const c of program.commands.find((c) => c.name() === 'state')!.commands) c.exitOverride();
 for (const c of program.commands) c.exitOverride();
+// The tail pipeline caps the young generation itself (util/heap.ts); other commands let it grow.
+program.hook('preAction', (_program, action) => {
+  if (action.name() !== 'tail') releaseYoungGeneration();
+});
 
 async function main(): Promise<number> {
   try {

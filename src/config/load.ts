@@ -3,7 +3,8 @@
 // key. Loading reports every problem at once (ConfigError), sorted by line; secrets never show.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { getStaticTOMLValue, parseTOML, type AST } from 'toml-eslint-parser';
+import type { AST } from 'toml-eslint-parser';
+import { lazyModule } from '../util/lazy-require.js';
 import { DEFAULT_CONFIG_FILE } from './defaults.js';
 import { ConfigError, type ConfigProblem, type KeyPath } from './problems.js';
 import { resolveSecrets } from './secrets.js';
@@ -11,6 +12,8 @@ import { validateConfigData, isTable, type Overrides, type PathProblem } from '.
 import { validateRoutes, type Route } from './routes.js';
 import type { Config } from './schema.js';
 import { InputError, errnoCode, errorMessage } from '../util/errors.js';
+
+const toml = lazyModule<typeof import('toml-eslint-parser')>('toml-eslint-parser');
 
 export interface LoadedConfig {
   config: Config;
@@ -111,7 +114,7 @@ function readTomlFile(file: string, what: 'config file' | 'routes file'): TomlDo
   }
   let ast: AST.TOMLProgram;
   try {
-    ast = parseTOML(text, { filePath: file });
+    ast = toml().parseTOML(text, { filePath: file });
   } catch (err) {
     const e = err as { lineNumber?: number; column?: number; message: string };
     throw new ConfigError([{ file, line: e.lineNumber ?? 0, where: '', message: `not valid TOML: ${e.message}${e.column !== undefined ? ` (column ${e.column + 1})` : ''}`, path: [] }]);
@@ -125,7 +128,7 @@ function readTomlFile(file: string, what: 'config file' | 'routes file'): TomlDo
     return 1;
   };
   return {
-    data: withDateTimesAsWritten(getStaticTOMLValue(ast.body[0]), dateTimes),
+    data: withDateTimesAsWritten(toml().getStaticTOMLValue(ast.body[0]), dateTimes),
     lineOf,
     problem: (p, data) => ({
       file,

@@ -14,10 +14,13 @@
 // file, the line and the key, never a secret's value. toml-eslint-parser gives the positions.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseTOML, getStaticTOMLValue, ParseError, type AST } from 'toml-eslint-parser';
+import type { AST } from 'toml-eslint-parser';
+import { lazyModule } from '../util/lazy-require.js';
 import { isKnownType, RECORD_TYPES } from '../record/record.js';
 import { UsageError, errnoCode, errorMessage } from '../util/errors.js';
 import { compileMatch, type Matcher } from './match.js';
+
+const toml = lazyModule<typeof import('toml-eslint-parser')>('toml-eslint-parser');
 
 export interface Route {
   readonly key: string;
@@ -70,9 +73,9 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export function parseRoutes(text: string, path: string, opts: LoadRoutesOptions = {}): Map<string, Route> {
   let ast: AST.TOMLProgram;
   try {
-    ast = parseTOML(text);
+    ast = toml().parseTOML(text);
   } catch (err) {
-    if (err instanceof ParseError) throw new RoutesFileError(path, err.lineNumber, undefined, `not valid TOML: ${err.message}`);
+    if (err instanceof toml().ParseError) throw new RoutesFileError(path, err.lineNumber, undefined, `not valid TOML: ${err.message}`);
     throw err;
   }
   const lines = keyLines(ast);
@@ -101,7 +104,7 @@ export function parseRoutes(text: string, path: string, opts: LoadRoutesOptions 
       return fail(p, `\${${ref}} is not a secret reference: write \${env:NAME} or \${file:PATH}`);
     });
 
-  const doc = getStaticTOMLValue(ast) as Record<string, unknown>;
+  const doc = toml().getStaticTOMLValue(ast) as Record<string, unknown>;
   const routes = new Map<string, Route>();
   for (const [key, value] of Object.entries(doc)) {
     const at = [key];

@@ -12,10 +12,13 @@
 //     and the confirm timeout does not run meanwhile, so an alarm slows loghook down and loses
 //     nothing. A full socket buffer (publish() returning false) waits for 'drain' the same way.
 import { isIP } from 'node:net';
-import amqp, { type ChannelModel, type ConfirmChannel, type Message, type Options } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
+import { lazyModule } from '../../util/lazy-require.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { TlsMaterial } from '../tls-files.js';
 import type { AmqpEndpoint } from './config.js';
+
+const amqp = lazyModule<typeof import('amqplib')>('amqplib');
 
 export type PublishResult =
   | { kind: 'ack' }
@@ -258,7 +261,7 @@ export class AmqpClient {
     };
     // SNI: tls_server_name when set, else the URL's host name (never an IP address)
     if (e.protocol === 'amqps' && socket.servername === undefined && !isIP(e.hostname)) socket.servername = e.hostname;
-    const model = await amqp.connect(url, socket);
+    const model = await amqp().connect(url, socket);
     if (this.destroyed) {
       await model.close().catch(() => undefined);
       throw Object.assign(new Error('the sink was stopped'), { code: 'DESTROYED' });

@@ -6,15 +6,15 @@
 // up in the library's buffer. `publish()` never rejects: every answer comes back as a
 // NatsPublishResult for policy.ts.
 import { readFileSync } from 'node:fs';
-import {
-  AuthorizationError, ConnectionError, InvalidArgumentError, PermissionViolationError, RequestError, TimeoutError,
-  UserAuthenticationExpiredError, connect, credsAuthenticator, headers as natsHeaders, nkeyAuthenticator,
-  type ConnectionOptions, type NatsConnection,
-} from '@nats-io/transport-node';
-import { JetStreamApiError, jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import type { ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { lazyModule } from '../../util/lazy-require.js';
 import { UsageError, errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { TlsMaterial } from '../tls-files.js';
+
+const nats = lazyModule<typeof import('@nats-io/transport-node')>('@nats-io/transport-node');
+const js = lazyModule<typeof import('@nats-io/jetstream')>('@nats-io/jetstream');
 
 export type NatsPublishResult =
   | { kind: 'ack'; stream: string; seq: number; duplicate: boolean }
@@ -78,7 +78,7 @@ export class NatsClient {
       base.user = a.user;
       base.pass = a.password ?? '';
     }
-    if (a.nkeySeed !== undefined) base.authenticator = nkeyAuthenticator(new TextEncoder().encode(a.nkeySeed));
+    if (a.nkeySeed !== undefined) base.authenticator = nats().nkeyAuthenticator(new TextEncoder().encode(a.nkeySeed));
     if (a.credsFile !== undefined) {
       let creds: Uint8Array;
       try {
@@ -86,7 +86,7 @@ export class NatsClient {
       } catch (err) {
         throw new UsageError(`creds_file ${a.credsFile}: cannot read it (${errorMessage(err)})`);
       }
-      base.authenticator = credsAuthenticator(creds);
+      base.authenticator = nats().credsAuthenticator(creds);
     }
     // plain node:tls options (tls-files.ts): the transport merges them into tls.connect's
     if (o.tls) base.tls = { ...o.tls } as ConnectionOptions['tls'];
@@ -103,7 +103,7 @@ export class NatsClient {
     if (c.down) return { kind: 'disconnected', message: `reconnecting to ${this.o.masked}` };
     const max = c.nc.info?.max_payload ?? Infinity;
     if (data.length > max) return { kind: 'too-large', bytes: data.length, maxPayload: max };
-    const h = natsHeaders();
+    const h = nats().headers();
     for (const [k, v] of Object.entries(hdrs)) h.set(k, v);
     try {
       const ack = await c.js.publish(subject, data, { msgID: msgId, headers: h, timeout: this.o.ackTimeoutMs });
@@ -133,12 +133,12 @@ export class NatsClient {
   }
 
   private async open(): Promise<Conn> {
-    const nc = await connect(this.base);
+    const nc = await nats().connect(this.base);
     if (this.destroyed) {
       await nc.close();
-      throw new ConnectionError('the sink was stopped');
+      throw new (nats().ConnectionError)('the sink was stopped');
     }
-    const c: Conn = { nc, js: jetstream(nc, { timeout: this.o.ackTimeoutMs }), down: false };
+    const c: Conn = { nc, js: js().jetstream(nc, { timeout: this.o.ackTimeoutMs }), down: false };
     this.conn = c;
     this.o.logger.info('connected to NATS', { servers: this.o.masked });
     void (async () => {
@@ -160,10 +160,10 @@ export class NatsClient {
 
   private publishFailed(err: unknown, c: Conn, subject: string, bytes: number, max: number): NatsPublishResult {
     if (noResponders(err)) return { kind: 'no-stream', subject };
-    if (err instanceof JetStreamApiError) return { kind: 'api-error', status: err.status, errCode: err.code, description: err.message };
-    if (err instanceof InvalidArgumentError && /max_payload/.test(err.message)) return { kind: 'too-large', bytes, maxPayload: max };
-    if (err instanceof PermissionViolationError) return { kind: 'permission', message: err.message };
-    if (err instanceof TimeoutError) {
+    if (err instanceof js().JetStreamApiError) return { kind: 'api-error', status: err.status, errCode: err.code, description: err.message };
+    if (err instanceof nats().InvalidArgumentError && /max_payload/.test(err.message)) return { kind: 'too-large', bytes, maxPayload: max };
+    if (err instanceof nats().PermissionViolationError) return { kind: 'permission', message: err.message };
+    if (err instanceof nats().TimeoutError) {
       return c.down ? { kind: 'disconnected', message: 'the connection dropped before the ack' } : { kind: 'timeout', ms: this.o.ackTimeoutMs };
     }
     return { kind: 'disconnected', message: errorMessage(err) };
@@ -171,9 +171,9 @@ export class NatsClient {
 }
 
 function connectFailed(err: unknown): NatsPublishResult {
-  const auth = err instanceof AuthorizationError || err instanceof UserAuthenticationExpiredError;
+  const auth = err instanceof nats().AuthorizationError || err instanceof nats().UserAuthenticationExpiredError;
   const cause = (err as { cause?: { code?: unknown; message?: unknown } })?.cause;
-  const code = typeof cause?.code === 'string' ? cause.code : auth ? 'AUTHORIZATION' : err instanceof ConnectionError ? 'ECONNECT' : 'ERROR';
+  const code = typeof cause?.code === 'string' ? cause.code : auth ? 'AUTHORIZATION' : err instanceof nats().ConnectionError ? 'ECONNECT' : 'ERROR';
   const message = typeof cause?.message === 'string' ? `${errorMessage(err)}: ${cause.message}` : errorMessage(err);
   return { kind: 'connect-failed', code, auth, message };
 }
@@ -181,5 +181,5 @@ function connectFailed(err: unknown): NatsPublishResult {
 /** JetStream's "no responders": nothing listens on the subject (the library calls it JetStreamNotEnabled). */
 function noResponders(err: unknown): boolean {
   const cause = (err as { cause?: unknown })?.cause;
-  return (cause instanceof RequestError && cause.isNoResponders()) || (err instanceof RequestError && err.isNoResponders());
+  return (cause instanceof nats().RequestError && cause.isNoResponders()) || (err instanceof nats().RequestError && err.isNoResponders());
 }
