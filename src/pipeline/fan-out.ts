@@ -34,9 +34,11 @@ const ARENA_BYTES = 1024 * 1024;
 /**
  * Chunks close when their arena is full: with records spread over many endpoints, a 1 MiB arena
  * gave rows of one or two records each (a thousand tenants). The next arena grows with the
- * chunks that were open, so each gets about this many bytes, up to ARENA_MAX_BYTES.
+ * chunks that were open, so each gets about this many bytes, up to ARENA_MAX_BYTES: about half a
+ * batch of 100 kumod records, what tail.ts commits per endpoint (16 KiB held a hook over 100
+ * endpoints to rows of 19 records).
  */
-const ARENA_BYTES_PER_OPEN_CHUNK = 16 * 1024;
+const ARENA_BYTES_PER_OPEN_CHUNK = 48 * 1024;
 const ARENA_MAX_BYTES = 16 * 1024 * 1024;
 
 interface OpenChunk {
@@ -44,14 +46,19 @@ interface OpenChunk {
   hook: number;
   segment: SegmentRef;
   segmentKey: string;
-  lines: number[];
+  /** records so far: the first `n` entries of the arrays below */
+  n: number;
+  lines: Uint32Array;
   /** absolute arena offsets, rebased when the chunk closes */
-  starts: number[];
-  ends: number[];
+  starts: Uint32Array;
+  ends: Uint32Array;
   bytes: number;
   /** every record so far lies right after the one before */
   contiguous: boolean;
 }
+
+/** Open chunks' arrays start this long and double as needed (a hook's chunks hold up to its batch size). */
+const OPEN_CHUNK_RECORDS = 128;
 
 export class FanOut {
   /** records queued per hook (committed or pending), since start */
@@ -59,6 +66,10 @@ export class FanOut {
   private pending: ChunkInput[] = [];
   private pendingRecords = 0;
   private readonly open = new Map<number, OpenChunk>();
+  /** closed chunks, their arrays reused by the next ones (the closed chunk's own are copies) */
+  private spare: OpenChunk[] = [];
+  /** the chunk the last record went to: runs of one queue skip the map */
+  private last: OpenChunk | null = null;
   private arena = Buffer.allocUnsafe(ARENA_BYTES);
   private used = 0;
   /** segment key of the last segment seen (chunks follow one segment for a long time) */
@@ -148,7 +159,7 @@ export class FanOut {
    * since the last take (then the checkpoint must be committed even with no chunk).
    */
   take(): { chunks: ChunkInput[]; records: number; consumed: boolean } {
-    for (const c of this.open.values()) this.close(c);
+    for (const c of [...this.open.values()]) this.close(c);
     this.open.clear();
     const out = { chunks: this.pending, records: this.pendingRecords, consumed: this.dirty };
     this.pending = [];
@@ -160,46 +171,73 @@ export class FanOut {
 
   private append(h: number, queueId: number, segment: SegmentRef, line: number, start: number, end: number): void {
     const hook = this.hooks[h]!;
-    let c = this.open.get(queueId);
+    let c = this.last !== null && this.last.queueId === queueId ? this.last : this.open.get(queueId);
     if (c !== undefined) {
-      const n = c.lines.length;
+      const n = c.n;
       const fits = c.segment === segment && n < hook.chunkRecords && c.bytes + (end - start) + n + 2 <= hook.chunkBytes;
       if (!fits) {
         this.close(c);
         c = undefined;
       }
     }
-    if (c === undefined) {
-      c = { queueId, hook: h, segment, segmentKey: this.keyOf.key, lines: [], starts: [], ends: [], bytes: 0, contiguous: true };
-      this.open.set(queueId, c);
-    }
-    const n = c.lines.length;
+    if (c === undefined) c = this.openChunk(queueId, h, segment);
+    this.last = c;
+    const n = c.n;
+    if (n === c.lines.length) grow(c);
     if (n > 0 && c.ends[n - 1] !== start) c.contiguous = false;
-    c.lines.push(line);
-    c.starts.push(start);
-    c.ends.push(end);
+    c.lines[n] = line;
+    c.starts[n] = start;
+    c.ends[n] = end;
+    c.n = n + 1;
     c.bytes += end - start;
     this.pendingRecords++;
     this.pendingBytesN += end - start;
   }
 
+  private openChunk(queueId: number, hook: number, segment: SegmentRef): OpenChunk {
+    let c = this.spare.pop();
+    if (c === undefined) {
+      c = { queueId, hook, segment, segmentKey: this.keyOf.key, n: 0, lines: new Uint32Array(OPEN_CHUNK_RECORDS), starts: new Uint32Array(OPEN_CHUNK_RECORDS), ends: new Uint32Array(OPEN_CHUNK_RECORDS), bytes: 0, contiguous: true };
+    } else {
+      c.queueId = queueId;
+      c.hook = hook;
+      c.segment = segment;
+      c.segmentKey = this.keyOf.key;
+      c.n = 0;
+      c.bytes = 0;
+      c.contiguous = true;
+    }
+    this.open.set(queueId, c);
+    return c;
+  }
+
   /** The chunk as a view of the arena from its first record to its last, spans rebased. */
   private close(c: OpenChunk): void {
     if (this.open.get(c.queueId) === c) this.open.delete(c.queueId);
-    if (c.lines.length === 0) return;
+    if (this.last === c) this.last = null;
+    const n = c.n;
+    if (n === 0) return;
     const base = c.starts[0]!;
-    const last = c.ends[c.ends.length - 1]!;
+    const last = c.ends[n - 1]!;
+    const ends = new Uint32Array(n);
+    for (let i = 0; i < n; i++) ends[i] = c.ends[i]! - base;
     const input: ChunkInput = {
       queueId: c.queueId,
       stream: c.segment.stream,
       segment: c.segment.name,
       segmentKey: c.segmentKey,
-      lines: c.lines,
+      lines: c.lines.slice(0, n),
       body: this.arena.subarray(base, last),
-      ends: c.ends.map((e) => e - base),
+      ends,
     };
-    if (!c.contiguous) input.starts = c.starts.map((s) => s - base);
+    if (!c.contiguous) {
+      const starts = new Uint32Array(n);
+      for (let i = 0; i < n; i++) starts[i] = c.starts[i]! - base;
+      input.starts = starts;
+    }
     this.pending.push(input);
+    c.n = 0;
+    this.spare.push(c);
   }
 
   /** Open chunks are views of the current arena: they close before a new one starts. */
@@ -215,5 +253,14 @@ export class FanOut {
     if (s < 0 || e <= s) return;
     buf.copy(this.arena, this.used, s, e);
     this.used += e - s;
+  }
+}
+
+function grow(c: OpenChunk): void {
+  const size = c.lines.length * 2;
+  for (const k of ['lines', 'starts', 'ends'] as const) {
+    const a = new Uint32Array(size);
+    a.set(c[k]);
+    c[k] = a;
   }
 }

@@ -66,6 +66,11 @@ export function u32Blob(values: Uint32Array): Buffer {
   return hostIsLittleEndian ? bytes : Buffer.from(bytes).swap32();
 }
 
+/** The fan-out's chunks come as Uint32Arrays of their own; other callers' arrays are copied. */
+function u32(values: Uint32Array | readonly number[]): Uint32Array {
+  return values instanceof Uint32Array ? values : Uint32Array.from(values);
+}
+
 export function blobU32(blob: Buffer): Uint32Array {
   // Copy: a Uint32Array needs 4-byte alignment, which a Buffer from SQLite does not promise.
   const out = new Uint32Array(blob.length >>> 2);
@@ -187,10 +192,10 @@ export class MessageTable {
       stream: c.stream,
       segment: c.segment,
       segmentKey: c.segmentKey,
-      lines: Uint32Array.from(c.lines),
+      lines: u32(c.lines),
       body: c.body,
-      ends: Uint32Array.from(c.ends),
-      starts: c.starts ? Uint32Array.from(c.starts) : null,
+      ends: u32(c.ends),
+      starts: c.starts ? u32(c.starts) : null,
       createdAt: now,
       attempts: 0,
       dueAt: now,

@@ -15,20 +15,20 @@ export interface ChunkInput {
   segment: string;
   /** 16 hex chars, stable id of the segment (host, directory, name): event id = `${segmentKey}-${line}` */
   segmentKey: string;
-  /** line index of each record */
-  lines: number[];
+  /** line index of each record (a Uint32Array is stored as it is; a plain array is copied into one) */
+  lines: Uint32Array | readonly number[];
   /**
    * the records' bytes exactly as kumod wrote them, each WITH its trailing "\n". Chunks of several
    * queues may be views of one buffer (the records any hook kept): it is stored once.
    */
   body: Buffer;
   /** end offset in `body` of each record */
-  ends: number[];
+  ends: Uint32Array | readonly number[];
   /**
    * start offset in `body` of each record, when the records are not back to back (a hook that
    * took some of the records another kept); absent: record i starts where record i-1 ends
    */
-  starts?: number[];
+  starts?: Uint32Array | readonly number[];
 }
 
 /** A row of the queue as the dispatcher sees it. */

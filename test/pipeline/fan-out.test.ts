@@ -25,7 +25,7 @@ const rec = (type: string, n: number, extra = '') => `{"type":"${type}","n":${n}
 /** A chunk's records as text, whether back to back or not. */
 function records(c: ChunkInput): string[] {
   const msg = { body: c.body, ends: Uint32Array.from(c.ends), starts: c.starts ? Uint32Array.from(c.starts) : null };
-  return c.lines.map((_, i) => recordBytes(msg, i).toString());
+  return Array.from(c.lines, (_, i) => recordBytes(msg, i).toString());
 }
 
 interface HookDef {
@@ -70,7 +70,7 @@ test('kept records become chunks of at most chunkRecords, with their line number
   b.buf.fill(0); // the decode buffer may be reused at once: chunks own their bytes
   const { chunks, records: n } = f.take();
   assert.equal(n, 4);
-  assert.deepEqual(chunks.map((c) => c.lines), [[10, 12, 13], [14]]);
+  assert.deepEqual(chunks.map((c) => Array.from(c.lines)), [[10, 12, 13], [14]]);
   assert.deepEqual(chunks.map(records), [[lines[0], lines[2], lines[3]], [lines[4]]]);
   assert.equal(chunks[0]!.segmentKey, segmentKey('/d', '20260101-000000'));
   assert.deepEqual(f.queued, [4]);
@@ -101,7 +101,33 @@ test('chunks stay whole when the arena fills up, and across many batches', () =>
   }
   const { chunks } = f.take();
   assert.deepEqual(chunks.flatMap(records), all);
-  assert.deepEqual(chunks.flatMap((c) => c.lines), all.map((_, i) => i));
+  assert.deepEqual(chunks.flatMap((c) => Array.from(c.lines)), all.map((_, i) => i));
+});
+
+test('chunks larger than the first arrays, and chunks made after earlier ones closed, keep their own lines and spans', () => {
+  // 'all' keeps every record in chunks of 500; 'odd' routes every other one to endpoints a and b
+  // in turn, in chunks of 3 (not back to back: starts), so its chunks close and are made again,
+  // from reused arrays, while the big one grows
+  const odd = (buf: Buffer, s: number, e: number): RouteResult => {
+    const o = (JSON.parse(buf.toString('utf8', s, e)) as { o?: number }).o;
+    return o === undefined ? { unrouted: 'even' } : o % 4 === 1 ? 'a' : 'b';
+  };
+  const { f, of } = make([{ name: 'all', chunkRecords: 500 }, { name: 'odd', chunkRecords: 3, route: odd }]);
+  const lines = Array.from({ length: 1200 }, (_, i) => (i % 2 ? `{"o":${i}}\n` : `{"e":${i}}\n`));
+  const segment = seg('20260101-000000');
+  for (let b = 0; b < 4; b++) f.add(batch(segment, lines.slice(b * 300, b * 300 + 300), b * 300));
+  const { chunks } = f.take();
+  const all = of(chunks, 'all ');
+  assert.deepEqual(all.map((c) => c.lines.length), [500, 500, 200]);
+  assert.deepEqual(all.flatMap(records), lines);
+  assert.deepEqual(all.flatMap((c) => Array.from(c.lines)), lines.map((_, i) => i));
+  for (const [endpoint, rest] of [['a', 1], ['b', 3]] as const) {
+    const mine = of(chunks, `odd ${endpoint}`);
+    const want = lines.map((_, i) => i).filter((i) => i % 4 === rest);
+    assert.deepEqual(mine.flatMap(records), want.map((i) => lines[i]));
+    assert.deepEqual(mine.flatMap((c) => Array.from(c.lines)), want);
+    assert.ok(mine.every((c) => c.starts !== undefined && c.lines.length <= 3));
+  }
 });
 
 test('a take with only consumed lines still says so (the checkpoint must move); a second has nothing', () => {

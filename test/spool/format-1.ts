@@ -59,7 +59,7 @@ CREATE TABLE stats (
 INSERT INTO stats (id, rows, records, bytes, dead) VALUES (1, 0, 0, 0, 0);
 `;
 
-const u32 = (values: number[]) => Buffer.from(Uint32Array.from(values).buffer);
+const u32 = (values: ArrayLike<number>) => Buffer.from(Uint32Array.from(values).buffer);
 
 /** A format-1 queue with `chunks` as rows due at `dueAt`, one checkpoint and one dead letter ("dead:0"). */
 export function writeFormat1(stateDir: string, chunks: ChunkInput[], dueAt: number): void {
