@@ -21,30 +21,12 @@ import { eventIdsOf, requestId } from '../src/hook/event-id.js';
 import { silentLogger } from '../src/telemetry/logger.js';
 import { AmqpSink } from '../src/sinks/amqp/sink.js';
 import { NatsSink } from '../src/sinks/nats/sink.js';
+import { LINE, NODE, makeRow } from './dispatch-support.js';
 
 interface Result {
   records: number;
   seconds: number;
   cpuUs: number;
-}
-
-const LINE = JSON.stringify({
-  type: 'Delivery', id: 'a'.repeat(32), sender: 'bounce@example.com', recipient: 'user@example.net',
-  queue: 'welcome:acme@example.net', site: 'unspecified->mx.example.net@smtp_client', size: 12345,
-  response: { code: 250, enhanced_code: { class: 2, subject: 0, detail: 0 }, content: 'OK queued as 1234', command: '.\r\n' },
-  peer_address: { name: 'mx.example.net', addr: '192.0.2.1' }, timestamp: 1700000000, created: 1699999990,
-  num_attempts: 0, bounce_classification: 'Uncategorized', egress_pool: 'pool', egress_source: 'src',
-  meta: { tenant: 'acme', campaign: 'welcome' }, headers: { Subject: 'hello there'.repeat(20) }, nodeid: 'n'.repeat(36),
-}) + '\n';
-const NODE = 'n'.repeat(36);
-
-function makeRow(records: number, rowId: number, firstLine: number): QueuedMessage {
-  const len = Buffer.byteLength(LINE);
-  return {
-    rowId, queueId: 1, starts: null, stream: 's', segment: 'seg', segmentKey: '0123456789abcdef', lines: Uint32Array.from({ length: records }, (_, i) => firstLine + i),
-    body: Buffer.from(LINE.repeat(records)), ends: Uint32Array.from({ length: records }, (_, i) => (i + 1) * len),
-    createdAt: Date.now(), attempts: 0, dueAt: 0, disposition: null,
-  };
 }
 
 async function measure(total: number, run: () => Promise<void>): Promise<Result> {

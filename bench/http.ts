@@ -16,6 +16,7 @@ import { silentLogger } from '../src/telemetry/logger.js';
 import { Dispatcher } from '../src/deliver/dispatcher.js';
 import type { QueuePort } from '../src/deliver/queue-port.js';
 import type { QueuedMessage } from '../src/spool/types.js';
+import { makeRow, timedRun } from './dispatch-support.js';
 
 if (process.argv[2] === 'receiver') {
   const srv = createServer((req, res) => {
@@ -27,23 +28,6 @@ if (process.argv[2] === 'receiver') {
   srv.listen(0, '127.0.0.1', () => process.send!((srv.address() as AddressInfo).port));
 } else {
   await main();
-}
-
-function makeRow(records: number, rowId = 1): QueuedMessage {
-  const line = JSON.stringify({
-    type: 'Delivery', id: 'a'.repeat(32), sender: 'bounce@example.com', recipient: 'user@example.net',
-    queue: 'example.net', site: 'unspecified->mx.example.net@smtp_client', size: 12345,
-    response: { code: 250, enhanced_code: { class: 2, subject: 0, detail: 0 }, content: 'OK queued as 1234', command: '.\r\n' },
-    peer_address: { name: 'mx.example.net', addr: '192.0.2.1' }, timestamp: 1700000000, created: 1699999990,
-    num_attempts: 0, bounce_classification: 'Uncategorized', egress_pool: 'pool', egress_source: 'src',
-    meta: { tenant: 't1', campaign: 'c1' }, headers: { Subject: 'hello there'.repeat(20) }, nodeid: 'n'.repeat(36),
-  }) + '\n';
-  const body = Buffer.from(line.repeat(records));
-  const ends = Uint32Array.from({ length: records }, (_, i) => (i + 1) * Buffer.byteLength(line));
-  return {
-    rowId, queueId: 1, starts: null, stream: 's', segment: 'seg', segmentKey: '0123456789abcdef', lines: Uint32Array.from({ length: records }, (_, i) => i),
-    body, ends, createdAt: Date.now(), attempts: 0, dueAt: 0, disposition: null,
-  };
 }
 
 async function clientCase(url: string, batch: number, conc: number, seconds: number) {
@@ -93,18 +77,8 @@ async function dispatcherCase(url: string, batch: number, conc: number, seconds:
   };
   const sink = new HttpSink({ url, version: 'bench', connections: conc, timeoutMs: 30_000, logger: silentLogger });
   const d = new Dispatcher({ sink, queue, batchSize: batch, concurrency: conc, maxBatchBytes: 16 << 20 });
-  void d.start();
-  await new Promise((r) => setTimeout(r, 500));
-  const a0 = acked;
-  const t0 = process.hrtime.bigint();
-  const cpu0 = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = process.cpuUsage(cpu0);
-  const records = (acked - a0) / secs;
-  await d.stop({ timeoutMs: 5000 });
-  await sink.close();
-  return { requests: records / batch, records, cpu: (cpu.user + cpu.system) / 1e6 / secs };
+  const { records, cpu } = await timedRun(d, sink, () => acked, seconds);
+  return { requests: records / batch, records, cpu };
 }
 
 async function main() {

@@ -23,6 +23,7 @@ import type { QueuedMessage } from '../src/spool/types.js';
 import { makePki } from '../test/sinks/http/certs.js';
 import { recordLines } from '../test/helpers/records.js';
 import { createBodyShaper } from '../src/body/shaper.js';
+import { timedRun } from './dispatch-support.js';
 
 // Distinct records from the kumo-sim generator: repeating one line would let gzip shrink a batch
 // 100-fold and cost nothing, which no real batch does (these shrink ~7x).
@@ -62,19 +63,9 @@ async function dispatcherCase(url: string, batch: number, conc: number, seconds:
   };
   const sink = new HttpSink({ url, version: 'bench', connections: conc, timeoutMs: 30_000, logger: silentLogger, ...extra });
   const d = new Dispatcher({ sink, queue, batchSize: batch, concurrency: conc, maxBatchBytes: 16 << 20 });
-  void d.start();
-  await new Promise((r) => setTimeout(r, 500));
-  const a0 = acked;
-  const t0 = process.hrtime.bigint();
-  const cpu0 = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = process.cpuUsage(cpu0);
-  const records = (acked - a0) / secs;
-  await d.stop({ timeoutMs: 5000 });
-  await sink.close();
+  const r = await timedRun(d, sink, () => acked, seconds);
   if (failures > 0) throw new Error(`${failures} records failed`);
-  return { records, cpu: (cpu.user + cpu.system) / 1e6 / secs };
+  return r;
 }
 
 async function receiver(args: string[]): Promise<{ port: number; kill(): void }> {

@@ -1,16 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import type { Sink } from '../../src/deliver/sink.js';
 import { T0, record, settle, setup, until } from './harness.js';
-
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+import { freePort as closedPort } from '../helpers/broker-process.js';
 
 test('a refused receiver gets one probe per interval, the interval doubling', async () => {
   let posts = 0;

@@ -4,12 +4,13 @@
 //   const srv = await NatsServer.start({ maxPayload: 4096, config: 'authorization { token: "t" }' });
 //   srv.url -> nats://127.0.0.1:<port>
 //   await srv.kill(); await srv.restart(); await srv.stop();
+//   const srv = forTestFile(new NatsServer({ maxPayload: 4096 }));   // one server for a test file
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type NatsConnection, type ConnectionOptions } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
-import { makeTempDir, type TempDir } from './tmp.js';
-import { freePort, listening, startServer, waitReady, type ServerProcess } from './broker-process.js';
+import { PrivateBroker } from './broker-server.js';
+import { freePort, listening, startServer, waitReady } from './broker-process.js';
 import type { TlsFiles } from './broker-certs.js';
 
 const BIN = process.env.LOGHOOK_TEST_NATS_SERVER ?? 'nats-server';
@@ -24,27 +25,22 @@ export interface NatsOptions {
   verifyClients?: boolean;
 }
 
-export class NatsServer {
-  private server: ServerProcess | null = null;
+export class NatsServer extends PrivateBroker {
+  private clientPort = 0;
   private boots = 0;
 
-  private constructor(
-    private readonly dir: TempDir,
-    readonly port: number,
-    private readonly opts: NatsOptions,
-  ) {}
+  /** A server to launch(), or to give to forTestFile(). */
+  constructor(private readonly opts: NatsOptions = {}) {
+    super('loghook-nats-');
+  }
 
-  static async start(opts: NatsOptions = {}): Promise<NatsServer> {
-    const dir = makeTempDir('loghook-nats-');
-    const s = new NatsServer(dir, await freePort(), opts);
-    s.writeConfig();
-    try {
-      await s.boot();
-    } catch (err) {
-      await s.stop();
-      throw err;
-    }
-    return s;
+  static start(opts: NatsOptions = {}): Promise<NatsServer> {
+    return new NatsServer(opts).launch();
+  }
+
+  /** 0 until launched */
+  get port(): number {
+    return this.clientPort;
   }
 
   get url(): string {
@@ -91,28 +87,9 @@ export class NatsServer {
     });
   }
 
-  /** SIGKILLs the server and waits until it is gone. */
-  async kill(): Promise<void> {
-    const s = this.server;
-    if (!s) return;
-    s.signal('SIGKILL');
-    await s.exited;
-    this.server = null;
-  }
-
-  /** Starts the server again on the same port and store dir. */
-  async restart(): Promise<void> {
-    await this.kill();
-    await this.boot();
-  }
-
-  async stop(): Promise<void> {
-    await this.kill();
-    this.dir.cleanup();
-  }
-
-  private writeConfig(): void {
-    const d = this.dir.path;
+  protected async prepare(): Promise<void> {
+    this.clientPort = await freePort();
+    const d = this.dir;
     mkdirSync(join(d, 'js'), { recursive: true });
     const lines = [
       `listen: 127.0.0.1:${this.port}`,
@@ -127,8 +104,8 @@ export class NatsServer {
     writeFileSync(join(d, 'nats.conf'), lines.join('\n') + '\n');
   }
 
-  private async boot(): Promise<void> {
-    const d = this.dir.path;
+  protected async boot(): Promise<void> {
+    const d = this.dir;
     const server = startServer(BIN, ['-c', join(d, 'nats.conf')], { logFile: join(d, `server-${++this.boots}.out`) });
     this.server = server;
     await waitReady(

@@ -8,11 +8,12 @@
 //   rmq.url()  -> amqp://loghook:<password>@127.0.0.1:<port>/
 //   await rmq.kill(); await rmq.restart(); await rmq.ctl('set_vm_memory_high_watermark', '0.0000001');
 //   await rmq.stop();
+//   const rmq = forTestFile(new Rabbit());   // one node for a test file
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import amqp, { type ChannelModel, type GetMessage } from 'amqplib';
-import { makeTempDir, type TempDir } from './tmp.js';
+import { PrivateBroker } from './broker-server.js';
 import { freePort, listening, startServer, waitReady, type ServerProcess } from './broker-process.js';
 import type { TlsFiles } from './broker-certs.js';
 
@@ -36,54 +37,34 @@ export interface RabbitOptions {
   requireClientCert?: boolean;
 }
 
-export class Rabbit {
+export class Rabbit extends PrivateBroker {
   readonly user = 'loghook';
   readonly password = 'pw-' + Math.random().toString(36).slice(2);
-  readonly node: string;
-  private server: ServerProcess | null = null;
+  private ports = { port: 0, tlsPort: 0, distPort: 0, epmdPort: 0 };
   private epmd: ServerProcess | null = null;
-  private readonly env: NodeJS.ProcessEnv;
+  private env: NodeJS.ProcessEnv = {};
 
-  private constructor(
-    private readonly dir: TempDir,
-    readonly port: number,
-    readonly tlsPort: number,
-    distPort: number,
-    private readonly epmdPort: number,
-    private readonly opts: RabbitOptions,
-  ) {
-    this.node = `lh${port}@localhost`;
-    const d = dir.path;
-    this.env = {
-      ...process.env,
-      HOME: join(d, 'home'),
-      RABBITMQ_NODENAME: this.node,
-      RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
-      RABBITMQ_NODE_PORT: String(port),
-      RABBITMQ_DIST_PORT: String(distPort),
-      ERL_EPMD_PORT: String(epmdPort),
-      RABBITMQ_MNESIA_BASE: join(d, 'mnesia'),
-      RABBITMQ_LOG_BASE: join(d, 'log'),
-      RABBITMQ_ENABLED_PLUGINS_FILE: join(d, 'enabled_plugins'),
-      RABBITMQ_CONFIG_FILE: join(d, 'rabbitmq.conf'),
-      RABBITMQ_ADVANCED_CONFIG_FILE: join(d, 'advanced.config'),
-      RABBITMQ_CONF_ENV_FILE: join(d, 'rabbitmq-env.conf'),
-      RABBITMQ_PID_FILE: join(d, 'rabbit.pid'),
-    };
+  /** A node to launch(), or to give to forTestFile(). */
+  constructor(private readonly opts: RabbitOptions = {}) {
+    super('loghook-rabbitmq-');
   }
 
-  static async start(opts: RabbitOptions = {}): Promise<Rabbit> {
-    const dir = makeTempDir('loghook-rabbitmq-');
-    const [port, tlsPort, distPort, epmdPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const r = new Rabbit(dir, port, tlsPort, distPort, epmdPort, opts);
-    r.writeFiles();
-    try {
-      await r.boot();
-    } catch (err) {
-      await r.stop();
-      throw err;
-    }
-    return r;
+  static start(opts: RabbitOptions = {}): Promise<Rabbit> {
+    return new Rabbit(opts).launch();
+  }
+
+  /** the AMQP port (0 until launched) */
+  get port(): number {
+    return this.ports.port;
+  }
+
+  /** the amqps port, listening when started with `tls` (0 until launched) */
+  get tlsPort(): number {
+    return this.ports.tlsPort;
+  }
+
+  get node(): string {
+    return `lh${this.port}@localhost`;
   }
 
   /** amqp://user:password@127.0.0.1:port/vhost (the default vhost `/` when none). */
@@ -116,6 +97,21 @@ export class Rabbit {
     }
   }
 
+  /** A durable topic exchange with durable queues bound to it, through a connection of its own. */
+  async declare(exchange: string, queues: readonly { queue: string; pattern: string; args?: Record<string, unknown> }[]): Promise<void> {
+    const c = await this.connect();
+    try {
+      const ch = await c.createChannel();
+      await ch.assertExchange(exchange, 'topic', { durable: true });
+      for (const q of queues) {
+        await ch.assertQueue(q.queue, { durable: true, ...(q.args ? { arguments: q.args } : {}) });
+        await ch.bindQueue(q.queue, exchange, q.pattern);
+      }
+    } finally {
+      await c.close();
+    }
+  }
+
   /** rabbitmqctl -n <node> ...args; rejects with its output when it fails. */
   ctl(...args: string[]): Promise<string> {
     return new Promise((resolve, reject) => {
@@ -126,37 +122,47 @@ export class Rabbit {
     });
   }
 
-  /** SIGKILLs the node (and its process group) and waits until it is gone. */
-  async kill(): Promise<void> {
-    const s = this.server;
-    if (!s) return;
-    s.signal('SIGKILL');
-    await s.exited;
-    // the group leader is the start script: beam.smp may outlive it by a moment
-    const deadline = Date.now() + 10_000;
-    while ((await listening(this.port)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    this.server = null;
-  }
-
-  /** Starts the node again on the same ports and data dir (after kill()). */
-  async restart(): Promise<void> {
-    await this.kill();
-    await this.boot();
-  }
-
   /** Kills the node and its port mapper and removes the temp dir. */
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
     await this.kill();
     if (this.epmd) {
       this.epmd.signal('SIGKILL');
       await this.epmd.exited;
       this.epmd = null;
     }
-    this.dir.cleanup();
+    await super.stop();
+  }
+
+  /** the group leader is the start script: beam.smp may outlive it by a moment */
+  protected override async gone(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while ((await listening(this.port)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  protected async prepare(): Promise<void> {
+    this.ports = { port: await freePort(), tlsPort: await freePort(), distPort: await freePort(), epmdPort: await freePort() };
+    const d = this.dir;
+    this.env = {
+      ...process.env,
+      HOME: join(d, 'home'),
+      RABBITMQ_NODENAME: this.node,
+      RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+      RABBITMQ_NODE_PORT: String(this.port),
+      RABBITMQ_DIST_PORT: String(this.ports.distPort),
+      ERL_EPMD_PORT: String(this.ports.epmdPort),
+      RABBITMQ_MNESIA_BASE: join(d, 'mnesia'),
+      RABBITMQ_LOG_BASE: join(d, 'log'),
+      RABBITMQ_ENABLED_PLUGINS_FILE: join(d, 'enabled_plugins'),
+      RABBITMQ_CONFIG_FILE: join(d, 'rabbitmq.conf'),
+      RABBITMQ_ADVANCED_CONFIG_FILE: join(d, 'advanced.config'),
+      RABBITMQ_CONF_ENV_FILE: join(d, 'rabbitmq-env.conf'),
+      RABBITMQ_PID_FILE: join(d, 'rabbit.pid'),
+    };
+    this.writeFiles();
   }
 
   private writeFiles(): void {
-    const d = this.dir.path;
+    const d = this.dir;
     for (const sub of ['home', 'mnesia', 'log']) mkdirSync(join(d, sub), { recursive: true });
     const cookie = join(d, 'home', '.erlang.cookie');
     writeFileSync(cookie, 'LOGHOOKTEST' + Math.random().toString(36).slice(2).toUpperCase());
@@ -188,11 +194,11 @@ export class Rabbit {
     writeFileSync(join(d, 'rabbitmq.conf'), conf.join('\n') + '\n');
   }
 
-  private async boot(): Promise<void> {
-    const d = this.dir.path;
+  protected async boot(): Promise<void> {
+    const d = this.dir;
     if (!this.epmd) {
-      this.epmd = startServer('epmd', ['-port', String(this.epmdPort)], { env: this.env, logFile: join(d, 'epmd.out') });
-      await waitReady(this.epmd, () => listening(this.epmdPort), 'epmd', 10_000, () => this.epmd!.tail());
+      this.epmd = startServer('epmd', ['-port', String(this.ports.epmdPort)], { env: this.env, logFile: join(d, 'epmd.out') });
+      await waitReady(this.epmd, () => listening(this.ports.epmdPort), 'epmd', 10_000, () => this.epmd!.tail());
     }
     const server = startServer(join(SBIN, 'rabbitmq-server'), [], { env: this.env, cwd: d, logFile: join(d, 'server.out') });
     this.server = server;

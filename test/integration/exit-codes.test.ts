@@ -2,7 +2,6 @@
 // real zstd segments, real receivers on 127.0.0.1, the built binary in a child process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logLines, runCli } from '../helpers/cli.js';
@@ -11,15 +10,8 @@ import { makeTempDir } from '../helpers/tmp.js';
 import { writeSegment } from '../helpers/segment-writer.js';
 import { makePki } from '../sinks/http/certs.js';
 import { publishable, segment, setup } from './tail-support.js';
-
-/** A port on 127.0.0.1 that nothing listens on: taken from the system, then let go. */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+// a port on 127.0.0.1 that nothing listens on: taken from the system, then let go
+import { freePort as closedPort } from '../helpers/broker-process.js';
 
 async function queued(stateDir: string): Promise<{ records: number; deadCount: number }> {
   return JSON.parse((await runCli(['status', '--json', '--state-dir', stateDir])).stdout.toString()).queue;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChunkInput } from '../../src/spool/types.js';
 
+// A frozen copy on purpose, not an import: src/spool/schema.ts moves on, a format 1 file does not.
 const FORMAT_1_SCHEMA = `
 CREATE TABLE messages (
   id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -5,14 +5,11 @@
 // URL's userinfo (resolved from ${env:...}/${file:...} by the config loader) and never leave this
 // folder: `maskAmqpUrl` is what logs, status and dispositions see.
 import { UsageError } from '../../util/errors.js';
-import type { Logger } from '../../telemetry/logger.js';
-import type { Clock } from '../../util/clock.js';
 import type { KeyOf } from '../broker-fields.js';
-import type { BrokerTlsOptions } from '../tls-files.js';
-import type { BrokerBodyOptions } from '../broker-body.js';
+import type { BrokerSinkOptions } from '../broker-sink.js';
 import type { AmqpPolicyOverrides } from './policy.js';
 
-export interface AmqpSinkOptions extends BrokerTlsOptions, BrokerBodyOptions {
+export interface AmqpSinkOptions extends BrokerSinkOptions {
   /** amqp://user:password@host:5672/vhost or amqps://...; the vhost is the path ("/" when empty) */
   url: string;
   /** "" is the default exchange (routing key = queue name) */
@@ -21,8 +18,6 @@ export interface AmqpSinkOptions extends BrokerTlsOptions, BrokerBodyOptions {
   routingKey: KeyOf;
   /** an unroutable message comes back (basic.return) instead of vanishing; default true */
   mandatory?: boolean;
-  /** records per second at most (config `max_message_rate`) */
-  maxMessageRate?: number;
   /** wait this long for the broker's confirm, not counting time the broker blocks us (default 30 s) */
   timeoutMs?: number;
   /** TCP + TLS + AMQP handshake (default 10 s) */
@@ -31,8 +26,6 @@ export interface AmqpSinkOptions extends BrokerTlsOptions, BrokerBodyOptions {
   heartbeatS?: number;
   policy?: AmqpPolicyOverrides;
   version: string;
-  logger: Logger;
-  clock?: Clock;
 }
 
 export interface AmqpEndpoint {

@@ -8,12 +8,10 @@
 //   seconds), app_id = loghook; headers tenant, campaign, node (kumod's nodeid), loghook-attempt,
 //   and for several records loghook-event-ids (their ids in body order). type, tenant, campaign
 //   and node are left out when the message's records do not all agree on them.
-import type { Sink, SinkOutcome, SinkRequest } from '../../deliver/sink.js';
-import type { Throttle } from '../../deliver/rate-limit.js';
+import type { SinkOutcome, SinkRequest } from '../../deliver/sink.js';
 import type { BrokerMessage } from '../broker-groups.js';
-import { sendPartitioned } from '../broker-outcome.js';
-import { BrokerBodies, type MessageBody } from '../broker-body.js';
-import { messageRate } from '../broker-rate.js';
+import type { MessageBody } from '../broker-body.js';
+import { BrokerSink } from '../broker-sink.js';
 import { brokerTls } from '../tls-files.js';
 import { AmqpClient, type Publication, type PublishResult } from './client.js';
 import { parseAmqpUrl, type AmqpSinkOptions } from './config.js';
@@ -24,25 +22,17 @@ import { HOOK_DEFAULTS } from '../../config/defaults.js';
 /** amqplib encodes headers into a 64 KiB buffer; the id list must leave room for the rest. */
 const MAX_IDS_HEADER = 32 * 1024;
 
-export class AmqpSink implements Sink {
-  readonly endpoint: string;
-  /** certificate verification is off (tls_insecure_skip_verify) */
-  readonly tlsInsecure: boolean;
-  private readonly client: AmqpClient;
+export class AmqpSink extends BrokerSink {
+  protected readonly client: AmqpClient;
   private readonly mandatory: boolean;
   private readonly timeoutMs: number;
-  private readonly rate: Throttle | null;
-  private readonly bodies: BrokerBodies;
   private warnedIds = false;
 
   constructor(private readonly o: AmqpSinkOptions) {
     const ep = parseAmqpUrl(o.url);
-    this.endpoint = ep.masked;
+    super(o, ep.masked, o.routingKey, 'routing key');
     this.mandatory = o.mandatory ?? true;
     this.timeoutMs = o.timeoutMs ?? HOOK_DEFAULTS.timeoutMs;
-    this.tlsInsecure = o.tlsInsecureSkipVerify === true;
-    this.rate = messageRate(o.maxMessageRate, o.clock);
-    this.bodies = new BrokerBodies(o, o.logger, ep.masked);
     const tls = brokerTls(o, ep.masked, o.logger);
     if (tls !== null && ep.protocol !== 'amqps') throw new UsageError(`the TLS keys (ca_file, client_cert, tls_server_name, ...) need an amqps:// url: ${ep.masked}`);
     this.client = new AmqpClient({
@@ -56,34 +46,16 @@ export class AmqpSink implements Sink {
     });
   }
 
-  send(req: SinkRequest): Promise<SinkOutcome> {
-    return sendPartitioned(req, {
-      rate: this.rate,
-      key: this.o.routingKey,
-      keyName: 'routing key',
-      bodies: this.bodies,
-      publish: (m, body) => this.publish(req, m, body),
-      failed: (err) => amqpOutcome({ kind: 'lost', code: 'INTERNAL', message: errorMessage(err) }, 0, this.timeoutMs, this.o.policy),
-    });
-  }
-
-
   /** the broker is blocking publishes now (memory or disk alarm) */
   get blocked(): boolean {
     return this.client.blocked;
   }
 
-  close(): Promise<void> {
-    this.rate?.abort();
-    return this.client.close();
+  protected failed(err: unknown): SinkOutcome {
+    return amqpOutcome({ kind: 'lost', code: 'INTERNAL', message: errorMessage(err) }, 0, this.timeoutMs, this.o.policy);
   }
 
-  destroy(): Promise<void> {
-    this.rate?.abort();
-    return this.client.destroy();
-  }
-
-  private async publish(req: SinkRequest, m: BrokerMessage, { body, contentType }: MessageBody): Promise<SinkOutcome> {
+  protected async publish(req: SinkRequest, m: BrokerMessage, { body, contentType }: MessageBody): Promise<SinkOutcome> {
     const bytes = body.length;
     let result: PublishResult;
     try {

@@ -5,14 +5,11 @@
 // (tls-files.ts). Secrets never
 // leave this folder: `endpoint` names the servers without userinfo.
 import { UsageError } from '../../util/errors.js';
-import type { Logger } from '../../telemetry/logger.js';
-import type { Clock } from '../../util/clock.js';
 import type { KeyOf } from '../broker-fields.js';
-import type { BrokerTlsOptions } from '../tls-files.js';
-import type { BrokerBodyOptions } from '../broker-body.js';
+import type { BrokerSinkOptions } from '../broker-sink.js';
 import type { NatsPolicyOverrides } from './policy.js';
 
-export interface NatsSinkOptions extends BrokerTlsOptions, BrokerBodyOptions {
+export interface NatsSinkOptions extends BrokerSinkOptions {
   /** nats://host:4222 or tls://host:4222, one or more of one cluster */
   servers: readonly string[];
   /** a fixed subject or one rendered from each record (the template `kumo.events.{type}`) */
@@ -24,16 +21,12 @@ export interface NatsSinkOptions extends BrokerTlsOptions, BrokerBodyOptions {
   nkeySeed?: string;
   /** a .creds file (JWT + nkey seed), read at start-up */
   credsFile?: string;
-  /** records per second at most (config `max_message_rate`) */
-  maxMessageRate?: number;
   /** wait this long for JetStream's ack (default 10 s) */
   timeoutMs?: number;
   /** TCP + TLS + CONNECT (default 10 s) */
   connectTimeoutMs?: number;
   policy?: NatsPolicyOverrides;
   version: string;
-  logger: Logger;
-  clock?: Clock;
 }
 
 /** Checks the server URLs; returns them and a masked list for logs. */

@@ -8,12 +8,10 @@
 //   at-least-once delivery makes after a crash never reach the stream twice. Content-Type,
 //   Loghook-Type, Loghook-Tenant, Loghook-Campaign, Loghook-Node (each left out when the message's
 //   records do not all agree on it), Loghook-Attempt, and for several records Loghook-Event-Ids.
-import type { Sink, SinkOutcome, SinkRequest } from '../../deliver/sink.js';
-import type { Throttle } from '../../deliver/rate-limit.js';
+import type { SinkOutcome, SinkRequest } from '../../deliver/sink.js';
 import type { BrokerMessage } from '../broker-groups.js';
-import { sendPartitioned } from '../broker-outcome.js';
-import { BrokerBodies, type MessageBody } from '../broker-body.js';
-import { messageRate } from '../broker-rate.js';
+import type { MessageBody } from '../broker-body.js';
+import { BrokerSink } from '../broker-sink.js';
 import { brokerTls } from '../tls-files.js';
 import { errorMessage } from '../../util/errors.js';
 import { NatsClient, type NatsPublishResult } from './client.js';
@@ -21,21 +19,13 @@ import { checkAuth, parseServers, type NatsSinkOptions } from './config.js';
 import { natsOutcome } from './policy.js';
 import { HOOK_DEFAULTS } from '../../config/defaults.js';
 
-export class NatsSink implements Sink {
-  readonly endpoint: string;
-  /** certificate verification is off (tls_insecure_skip_verify) */
-  readonly tlsInsecure: boolean;
-  private readonly client: NatsClient;
-  private readonly rate: Throttle | null;
-  private readonly bodies: BrokerBodies;
+export class NatsSink extends BrokerSink {
+  protected readonly client: NatsClient;
 
   constructor(private readonly o: NatsSinkOptions) {
     const { servers, masked } = parseServers(o.servers);
     checkAuth(o);
-    this.endpoint = masked;
-    this.tlsInsecure = o.tlsInsecureSkipVerify === true;
-    this.rate = messageRate(o.maxMessageRate, o.clock);
-    this.bodies = new BrokerBodies(o, o.logger, masked);
+    super(o, masked, o.subject, 'subject');
     const { token, user, password, nkeySeed, credsFile } = o;
     this.client = new NatsClient({
       servers, masked,
@@ -48,29 +38,11 @@ export class NatsSink implements Sink {
     });
   }
 
-  send(req: SinkRequest): Promise<SinkOutcome> {
-    return sendPartitioned(req, {
-      rate: this.rate,
-      key: this.o.subject,
-      keyName: 'subject',
-      bodies: this.bodies,
-      publish: (m, body) => this.publish(req, m, body),
-      failed: (err) => natsOutcome({ kind: 'disconnected', message: `internal error: ${errorMessage(err)}` }, this.o.policy),
-    });
+  protected failed(err: unknown): SinkOutcome {
+    return natsOutcome({ kind: 'disconnected', message: `internal error: ${errorMessage(err)}` }, this.o.policy);
   }
 
-
-  close(): Promise<void> {
-    this.rate?.abort();
-    return this.client.close();
-  }
-
-  destroy(): Promise<void> {
-    this.rate?.abort();
-    return this.client.destroy();
-  }
-
-  private async publish(req: SinkRequest, m: BrokerMessage, { body, contentType }: MessageBody): Promise<SinkOutcome> {
+  protected async publish(req: SinkRequest, m: BrokerMessage, { body, contentType }: MessageBody): Promise<SinkOutcome> {
     let result: NatsPublishResult;
     try {
       const f = m.fields;

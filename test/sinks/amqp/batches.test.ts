@@ -1,10 +1,11 @@
 // Batches with records of several routing keys, against a private RabbitMQ: every record is
 // published under the key it renders itself, a request is delivered only when every one of its
 // messages is confirmed, and a key that fails keeps its records (and the request's) queued.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChannelModel, GetMessage } from 'amqplib';
+import type { GetMessage } from 'amqplib';
 import { Rabbit } from '../../helpers/rabbitmq.js';
+import { forTestFile } from '../../helpers/broker-server.js';
 import { kumoRecord, requestOf, rowOf } from '../../helpers/sink-requests.js';
 import { deliverAll } from '../../helpers/broker-run.js';
 import { captureLogger } from '../../deliver/harness.js';
@@ -15,34 +16,15 @@ import { ManualClock } from '../../helpers/manual-clock.js';
 import { waitFor } from '../../helpers/child.js';
 
 const MAX_MESSAGE = 4096;
-let rmq: Rabbit;
-let admin: ChannelModel;
+const rmq = forTestFile(new Rabbit({ maxMessageSize: MAX_MESSAGE }));
 let n = 0;
-
-before(async () => {
-  rmq = await Rabbit.start({ maxMessageSize: MAX_MESSAGE });
-  admin = await rmq.connect();
-});
-
-after(async () => {
-  await admin?.close().catch(() => undefined);
-  await rmq?.stop();
-});
 
 /** A topic exchange and one durable queue per binding pattern; returns the queue of each. */
 async function topology(patterns: string[]): Promise<{ exchange: string; queues: string[] }> {
   const id = ++n;
-  const ch = await admin.createChannel();
   const exchange = `kumo-b${id}`;
-  await ch.assertExchange(exchange, 'topic', { durable: true });
-  const queues = [];
-  for (const [i, p] of patterns.entries()) {
-    const q = `b${id}-${i}`;
-    await ch.assertQueue(q, { durable: true });
-    await ch.bindQueue(q, exchange, p);
-    queues.push(q);
-  }
-  await ch.close();
+  const queues = patterns.map((_, i) => `b${id}-${i}`);
+  await rmq.declare(exchange, patterns.map((pattern, i) => ({ queue: queues[i]!, pattern })));
   return { exchange, queues };
 }
 

@@ -2,10 +2,12 @@
 // start and then up, SIGKILLed in the middle of a run and restarted (the real spool and
 // dispatcher carry the records across), and a memory alarm that must slow loghook down and lose
 // nothing.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Rabbit } from '../../helpers/rabbitmq.js';
+import { forTestFile } from '../../helpers/broker-server.js';
+import { downThenUp } from '../../helpers/broker-checks.js';
 import { kumoRecord, requestOf, rowOf } from '../../helpers/sink-requests.js';
 import { captureLogger, type LogLine } from '../../deliver/harness.js';
 import { waitFor } from '../../helpers/child.js';
@@ -13,24 +15,10 @@ import { deliverAll } from '../../helpers/broker-run.js';
 import { AmqpSink } from '../../../src/sinks/amqp/sink.js';
 import { AmqpProxy } from '../../helpers/amqp-proxy.js';
 
-let rmq: Rabbit;
+const rmq = forTestFile(new Rabbit());
 
-before(async () => {
-  rmq = await Rabbit.start();
-});
-
-after(async () => {
-  await rmq?.stop();
-});
-
-async function topology(name: string): Promise<void> {
-  const c = await rmq.connect();
-  const ch = await c.createChannel();
-  await ch.assertExchange(name, 'topic', { durable: true });
-  await ch.assertQueue(name, { durable: true });
-  await ch.bindQueue(name, name, '#');
-  await c.close();
-}
+/** An exchange and a queue of this name, the queue taking every key. */
+const topology = (name: string) => rmq.declare(name, [{ queue: name, pattern: '#' }]);
 
 function sink(exchange: string, logs: LogLine[] = [], timeoutMs = 10_000): AmqpSink {
   return new AmqpSink({ url: rmq.url(), exchange, routingKey: 'kumo', version: '9.9.9', logger: captureLogger(logs), timeoutMs, connectTimeoutMs: 3000 });
@@ -39,18 +27,7 @@ function sink(exchange: string, logs: LogLine[] = [], timeoutMs = 10_000): AmqpS
 test('the broker down when loghook starts: sends fail as unreachable, and go through once it is up', async () => {
   await topology('late');
   await rmq.kill();
-  const s = sink('late');
-  try {
-    const down = await s.send(requestOf(rowOf([kumoRecord(1)])));
-    assert.equal(down.verdict, 'retry');
-    assert.equal(down.kind, 'unreachable');
-    assert.equal(down.signal, 'unreachable');
-    assert.match(down.disposition!, /^connection error: ECONNREFUSED /);
-    await rmq.restart();
-    assert.equal((await s.send(requestOf(rowOf([kumoRecord(2)])))).verdict, 'delivered');
-  } finally {
-    await s.close();
-  }
+  await downThenUp(sink('late'), () => rmq.restart());
   assert.deepEqual((await rmq.drain('late')).map((m) => JSON.parse(m.content.toString()).n), [2]);
 });
 

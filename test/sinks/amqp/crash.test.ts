@@ -2,33 +2,21 @@
 // the routing keys they render: every record must be in the bound queue at least once, under its
 // own key, and every copy names it by its event id (message_id for one record a message, its
 // place in loghook-event-ids for a batch), so a consumer can drop the copy.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rabbit } from '../../helpers/rabbitmq.js';
+import { forTestFile } from '../../helpers/broker-server.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import { copiesPerRecord, killAndRestart } from '../crash-support.js';
 
 const KILLS = 22;
 const TOTAL = 6000;
-let rmq: Rabbit;
-
-before(async () => {
-  rmq = await Rabbit.start();
-});
-
-after(async () => {
-  await rmq?.stop();
-});
+const rmq = forTestFile(new Rabbit());
 
 for (const batch of [1, 25]) {
   test(`SIGKILLed ${KILLS} times while publishing ${batch === 1 ? 'one record a message' : `batches of ${batch} of three keys`}: every record in the queue at least once, under its key, copies named by its event id`, { timeout: 240_000 }, async () => {
     const exchange = `crash-${batch}`;
-    const c = await rmq.connect();
-    const ch = await c.createChannel();
-    await ch.assertExchange(exchange, 'topic', { durable: true });
-    await ch.assertQueue(exchange, { durable: true });
-    await ch.bindQueue(exchange, exchange, 'kumo.#');
-    await c.close();
+    await rmq.declare(exchange, [{ queue: exchange, pattern: 'kumo.#' }]);
     const state = makeTempDir('loghook-amqp-crash-');
     try {
       const { kills, froms } = await killAndRestart(['amqp', state.path, rmq.url(), exchange, String(TOTAL), String(batch)], KILLS);

@@ -2,42 +2,28 @@
 // RabbitMQ: fields, a template, an envelope, per routing key of a mixed batch, each body checked
 // byte for byte against its records, the message's properties and headers the same as for raw
 // records; a record the template cannot render is dead-lettered alone, its neighbours published.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChannelModel, GetMessage } from 'amqplib';
+import type { GetMessage } from 'amqplib';
 import { Rabbit } from '../../helpers/rabbitmq.js';
+import { forTestFile } from '../../helpers/broker-server.js';
 import { requestOf, rowOf } from '../../helpers/sink-requests.js';
 import { deliverAll } from '../../helpers/broker-run.js';
 import { captureLogger, type LogLine } from '../../deliver/harness.js';
 import { AmqpSink } from '../../../src/sinks/amqp/sink.js';
 import type { AmqpSinkOptions } from '../../../src/sinks/amqp/config.js';
 import { keyTemplate } from '../../../src/pipeline/hooks.js';
-import { FAILS_ON_BOUNCES, FIELDS, MIX, TEMPLATE, arrayOf, fieldsText, groups, kumo, messageIdOf, mixed, shaperOf, templateText } from '../shaped-support.js';
+import { FAILING_KEY, FAILS_ON_BOUNCES, FIELDS, TEMPLATE, contentTypeOf, eachKey, envelopeBody, failingLines, fieldsBody, mixed, ndjsonBody, refusedAlone, shaperOf, type Seen } from '../shaped-support.js';
 
-let rmq: Rabbit;
-let admin: ChannelModel;
+const rmq = forTestFile(new Rabbit());
 let n = 0;
-
-before(async () => {
-  rmq = await Rabbit.start();
-  admin = await rmq.connect();
-});
-
-after(async () => {
-  await admin?.close().catch(() => undefined);
-  await rmq?.stop();
-});
 
 /** A fresh topic exchange with one queue taking every key. */
 async function topology(): Promise<{ exchange: string; queue: string }> {
   const id = ++n;
-  const ch = await admin.createChannel();
   const exchange = `shaped-${id}`;
   const queue = `shaped-${id}`;
-  await ch.assertExchange(exchange, 'topic', { durable: true });
-  await ch.assertQueue(queue, { durable: true });
-  await ch.bindQueue(queue, exchange, '#');
-  await ch.close();
+  await rmq.declare(exchange, [{ queue, pattern: '#' }]);
   return { exchange, queue };
 }
 
@@ -58,6 +44,8 @@ async function rawAndShaped(o: Partial<AmqpSinkOptions>, records = mixed()): Pro
   return { eventIds: req.eventIds, raw: byKey(await rmq.drain(a.queue)), shaped: byKey(await rmq.drain(b.queue)) };
 }
 
+const see = (m: GetMessage): Seen => ({ body: m.content.toString(), id: m.properties.messageId, contentType: m.properties.contentType });
+
 /** Every message's properties (message_id, type, content_type, timestamp, headers) as for raw records. */
 function sameProperties(raw: Map<string, GetMessage>, shaped: Map<string, GetMessage>): void {
   assert.deepEqual([...shaped.keys()].sort(), [...raw.keys()].sort());
@@ -67,48 +55,27 @@ function sameProperties(raw: Map<string, GetMessage>, shaped: Map<string, GetMes
 test('fields, rename and add: each routing key\'s message holds its records shaped, byte for byte, with the raw message\'s properties and headers', async () => {
   const { eventIds, raw, shaped } = await rawAndShaped({ shaper: shaperOf(FIELDS, 'array') });
   sameProperties(raw, shaped);
-  for (const { key, indexes } of groups('kumo')) {
-    const m = shaped.get(key)!;
-    assert.equal(m.content.toString(), arrayOf(indexes.map((i) => fieldsText(i, MIX[i]!))), key);
-    assert.equal(m.properties.messageId, messageIdOf(eventIds, indexes));
-    assert.equal(m.properties.contentType, 'application/json');
-  }
+  eachKey(shaped, eventIds, see, fieldsBody, contentTypeOf('array'));
   assert.equal(shaped.get('kumo.Delivery.acme')!.properties.headers?.['loghook-event-ids'], [0, 3, 5].map((i) => eventIds[i]).join(','));
 });
 
 test('a template with batch_format ndjson: one rendered line per record, application/x-ndjson for several, the raw message\'s other properties', async () => {
   const { eventIds, raw, shaped } = await rawAndShaped({ shaper: shaperOf(TEMPLATE, 'ndjson') });
-  for (const { key, indexes } of groups('kumo')) {
-    const m = shaped.get(key)!;
-    assert.equal(m.content.toString(), indexes.map((i) => templateText(i, MIX[i]!) + '\n').join(''), key);
-    assert.equal(m.properties.messageId, messageIdOf(eventIds, indexes));
-    assert.equal(m.properties.contentType, indexes.length > 1 ? 'application/x-ndjson' : 'application/json');
-    // a raw array batch is application/json: the content type is the only property the format changes
-    assert.deepEqual({ ...m.properties, contentType: null }, { ...raw.get(key)!.properties, contentType: null });
-  }
+  eachKey(shaped, eventIds, see, ndjsonBody, contentTypeOf('ndjson'));
+  // a raw array batch is application/json: the content type is the only property the format changes
+  for (const [key, m] of shaped) assert.deepEqual({ ...m.properties, contentType: null }, { ...raw.get(key)!.properties, contentType: null }, key);
 });
 
 test('batch_format envelope: each message is {"batch_id": its message_id, "events": [{"id": event id, "record": the raw record}]}, one record too', async () => {
   const records = mixed();
   const { eventIds, raw, shaped } = await rawAndShaped({ shaper: shaperOf({ mode: 'raw' }, 'envelope') }, records);
   sameProperties(raw, shaped);
-  for (const { key, indexes } of groups('kumo')) {
-    const m = shaped.get(key)!;
-    const id = messageIdOf(eventIds, indexes);
-    const events = indexes.map((i) => `{"id":"${eventIds[i]}","record":${JSON.stringify(records[i])}}`);
-    assert.equal(m.content.toString(), `{"batch_id":"${id}","events":[${events.join(',')}]}`, key);
-    assert.equal(m.properties.messageId, id);
-  }
+  eachKey(shaped, eventIds, see, (indexes) => envelopeBody(eventIds, indexes, records), contentTypeOf('array'));
 });
 
 test('through the dispatcher: a record the template cannot render is dead-lettered naming its event id, every other record is published once', async () => {
   const { exchange, queue } = await topology();
   const logs: LogLine[] = [];
-  const lines = Array.from({ length: 40 }, (_, i) => JSON.stringify(kumo(i, { type: i === 13 ? 'Bounce' : 'Delivery', tenant: i % 2 ? 'acme' : 'globex' })) + '\n');
-  const r = await deliverAll(sink(exchange, { shaper: shaperOf(FAILS_ON_BOUNCES, 'array') }, logs), lines, { batchSize: 10, segmentKey: 'feedfacefeedface' });
-  assert.deepEqual(r.dead.map((d) => [d.line, d.reason]), [[13, 'final']]);
-  assert.match(r.dead[0]!.disposition!, /^not sent: event feedfacefeedface-13 cannot be shaped: template: line 2: .*Unable to call `recipient`/);
-  const ids = (await rmq.drain(queue)).flatMap((m) => [JSON.parse(m.content.toString()) as { id: string }].flat().map((x) => x.id));
-  assert.deepEqual(ids.sort(), lines.map((_, i) => `m${i}`).filter((m) => m !== 'm13').sort(), 'each neighbour once: nothing of a refused request was published');
-  assert.ok(logs.some((l) => l.level === 'warn' && l.msg.includes('event feedfacefeedface-13 cannot be shaped')), 'the split is logged with its cause');
+  const r = await deliverAll(sink(exchange, { shaper: shaperOf(FAILS_ON_BOUNCES, 'array') }, logs), failingLines(), { batchSize: 10, segmentKey: FAILING_KEY });
+  refusedAlone(r, (await rmq.drain(queue)).map((m) => m.content), logs);
 });

@@ -1,9 +1,9 @@
 // The AMQP sink against a private RabbitMQ (one node for the file): what lands in the bound
 // queue, and the outcome of each broker answer (policy.ts's table).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChannelModel } from 'amqplib';
 import { Rabbit } from '../../helpers/rabbitmq.js';
+import { forTestFile } from '../../helpers/broker-server.js';
 import { kumoRecord, requestOf, rowOf } from '../../helpers/sink-requests.js';
 import { captureLogger, type LogLine } from '../../deliver/harness.js';
 import { AmqpSink } from '../../../src/sinks/amqp/sink.js';
@@ -12,30 +12,15 @@ import { batchId } from '../../../src/hook/event-id.js';
 import { keyTemplate } from '../../../src/pipeline/hooks.js';
 
 const MAX_MESSAGE = 4096;
-let rmq: Rabbit;
-let admin: ChannelModel;
+const rmq = forTestFile(new Rabbit({ maxMessageSize: MAX_MESSAGE }));
 let n = 0;
-
-before(async () => {
-  rmq = await Rabbit.start({ maxMessageSize: MAX_MESSAGE });
-  admin = await rmq.connect();
-});
-
-after(async () => {
-  await admin?.close().catch(() => undefined);
-  await rmq?.stop();
-});
 
 /** A fresh topic exchange with a durable queue bound to `pattern`. */
 async function topology(pattern = '#', queueArgs?: Record<string, unknown>): Promise<{ exchange: string; queue: string }> {
   const id = ++n;
-  const ch = await admin.createChannel();
   const exchange = `kumo-${id}`;
   const queue = `events-${id}`;
-  await ch.assertExchange(exchange, 'topic', { durable: true });
-  await ch.assertQueue(queue, { durable: true, ...(queueArgs ? { arguments: queueArgs } : {}) });
-  await ch.bindQueue(queue, exchange, pattern);
-  await ch.close();
+  await rmq.declare(exchange, [{ queue, pattern, ...(queueArgs ? { args: queueArgs } : {}) }]);
   return { exchange, queue };
 }
 
@@ -83,10 +68,7 @@ test('a batch is one message: a JSON array body, the batch id as message_id, the
 test('a routing key template routes each record by its fields', async () => {
   const { exchange, queue: acme } = await topology('kumo.*.acme');
   const other = `other-${n}`;
-  const ch = await admin.createChannel();
-  await ch.assertQueue(other, { durable: true });
-  await ch.bindQueue(other, exchange, 'kumo.*.globex');
-  await ch.close();
+  await rmq.declare(exchange, [{ queue: other, pattern: 'kumo.*.globex' }]);
   const s = sink({ exchange, routingKey: keyTemplate('kumo.{type}.{tenant}', 'routing_key') });
   for (const [i, tenant] of ['acme', 'globex', 'acme'].entries()) {
     assert.equal((await s.send(requestOf(rowOf([kumoRecord(i, { tenant })])))).verdict, 'delivered');

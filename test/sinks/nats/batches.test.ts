@@ -2,9 +2,10 @@
 // published under the subject it renders itself, a request is delivered only when every one of
 // its messages is acked, and a subject that fails keeps the request queued; sent again, the
 // messages already stored are dropped by the stream's duplicate window.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NatsServer } from '../../helpers/nats.js';
+import { forTestFile } from '../../helpers/broker-server.js';
 import { kumoRecord, requestOf, rowOf } from '../../helpers/sink-requests.js';
 import { deliverAll } from '../../helpers/broker-run.js';
 import { captureLogger } from '../../deliver/harness.js';
@@ -14,16 +15,8 @@ import { batchId } from '../../../src/hook/event-id.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { waitFor } from '../../helpers/child.js';
 
-let srv: NatsServer;
+const srv = forTestFile(new NatsServer());
 let n = 0;
-
-before(async () => {
-  srv = await NatsServer.start();
-});
-
-after(async () => {
-  await srv?.stop();
-});
 
 function sink(prefix: string): NatsSink {
   return new NatsSink({ servers: [srv.url], subject: keyTemplate(`${prefix}.{type}.{tenant}`, 'subject'), version: '9.9.9', logger: captureLogger([]), timeoutMs: 5000 });

@@ -3,23 +3,16 @@
 // duplicate window longer than the test, every record must be in the stream exactly once,
 // whatever copies the kills caused. Batches of 25: every record at least once, under its own
 // subject and named by its event id (a batch re-formed after a restart has another id: README).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NatsServer } from '../../helpers/nats.js';
+import { forTestFile } from '../../helpers/broker-server.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import { copiesPerRecord, killAndRestart } from '../crash-support.js';
 
 const KILLS = 22;
 const TOTAL = 6000;
-let srv: NatsServer;
-
-before(async () => {
-  srv = await NatsServer.start();
-});
-
-after(async () => {
-  await srv?.stop();
-});
+const srv = forTestFile(new NatsServer());
 
 async function crashRun(stream: string, prefix: string, batch: number) {
   await srv.addStream({ name: stream, subjects: [`${prefix}.>`], duplicate_window: 600_000_000_000 });

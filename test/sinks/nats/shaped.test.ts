@@ -2,27 +2,20 @@
 // nats-server: fields, a template, an envelope, per subject of a mixed batch, each body checked
 // byte for byte against its records, Nats-Msg-Id and the headers the same as for raw records; a
 // record the template cannot render is dead-lettered alone, its neighbours stored.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NatsServer } from '../../helpers/nats.js';
+import { forTestFile } from '../../helpers/broker-server.js';
 import { requestOf, rowOf } from '../../helpers/sink-requests.js';
 import { deliverAll } from '../../helpers/broker-run.js';
 import { captureLogger, type LogLine } from '../../deliver/harness.js';
 import { NatsSink } from '../../../src/sinks/nats/sink.js';
 import type { NatsSinkOptions } from '../../../src/sinks/nats/config.js';
 import { keyTemplate } from '../../../src/pipeline/hooks.js';
-import { FAILS_ON_BOUNCES, FIELDS, MIX, TEMPLATE, arrayOf, fieldsText, groups, kumo, messageIdOf, mixed, shaperOf, templateText } from '../shaped-support.js';
+import { FAILING_KEY, FAILS_ON_BOUNCES, FIELDS, TEMPLATE, contentTypeOf, eachKey, envelopeBody, failingLines, fieldsBody, kumo, mixed, ndjsonBody, refusedAlone, shaperOf, type Seen } from '../shaped-support.js';
 
-let srv: NatsServer;
+const srv = forTestFile(new NatsServer());
 let n = 0;
-
-before(async () => {
-  srv = await NatsServer.start();
-});
-
-after(async () => {
-  await srv?.stop();
-});
 
 type Stored = Awaited<ReturnType<NatsServer['messages']>>[number];
 
@@ -52,6 +45,8 @@ async function rawAndShaped(o: Partial<NatsSinkOptions>, records = mixed()): Pro
   return { eventIds: req.eventIds, raw: byKey(await srv.messages(sa), a), shaped: byKey(await srv.messages(sb), b) };
 }
 
+const see = (m: Stored): Seen => ({ body: m.data.toString(), id: m.msgId, contentType: m.headers['Content-Type'] });
+
 /** Every message's Nats-Msg-Id and headers as for raw records. */
 function sameHeaders(raw: Map<string, Stored>, shaped: Map<string, Stored>): void {
   assert.deepEqual([...shaped.keys()].sort(), [...raw.keys()].sort());
@@ -64,51 +59,30 @@ function sameHeaders(raw: Map<string, Stored>, shaped: Map<string, Stored>): voi
 test('fields, rename and add: each subject\'s message holds its records shaped, byte for byte, with the raw message\'s Nats-Msg-Id and headers', async () => {
   const { eventIds, raw, shaped } = await rawAndShaped({ shaper: shaperOf(FIELDS, 'array') });
   sameHeaders(raw, shaped);
-  for (const { key, indexes } of groups('kumo')) {
-    const m = shaped.get(key)!;
-    assert.equal(m.data.toString(), arrayOf(indexes.map((i) => fieldsText(i, MIX[i]!))), key);
-    assert.equal(m.msgId, messageIdOf(eventIds, indexes));
-    assert.equal(m.headers['Content-Type'], 'application/json');
-  }
+  eachKey(shaped, eventIds, see, fieldsBody, contentTypeOf('array'));
   assert.equal(shaped.get('kumo.Delivery.acme')!.headers['Loghook-Event-Ids'], [0, 3, 5].map((i) => eventIds[i]).join(','));
 });
 
 test('a template with batch_format ndjson: one rendered line per record, application/x-ndjson for several, the raw message\'s other headers', async () => {
   const { eventIds, raw, shaped } = await rawAndShaped({ shaper: shaperOf(TEMPLATE, 'ndjson') });
-  for (const { key, indexes } of groups('kumo')) {
-    const m = shaped.get(key)!;
-    assert.equal(m.data.toString(), indexes.map((i) => templateText(i, MIX[i]!) + '\n').join(''), key);
-    assert.equal(m.msgId, messageIdOf(eventIds, indexes));
-    assert.equal(m.headers['Content-Type'], indexes.length > 1 ? 'application/x-ndjson' : 'application/json');
-    // a raw array batch is application/json: the content type is the only header the format changes
-    assert.deepEqual({ ...m.headers, 'Content-Type': null }, { ...raw.get(key)!.headers, 'Content-Type': null });
-  }
+  eachKey(shaped, eventIds, see, ndjsonBody, contentTypeOf('ndjson'));
+  // a raw array batch is application/json: the content type is the only header the format changes
+  for (const [key, m] of shaped) assert.deepEqual({ ...m.headers, 'Content-Type': null }, { ...raw.get(key)!.headers, 'Content-Type': null }, key);
 });
 
 test('batch_format envelope: each message is {"batch_id": its Nats-Msg-Id, "events": [{"id": event id, "record": the raw record}]}, one record too', async () => {
   const records = mixed();
   const { eventIds, raw, shaped } = await rawAndShaped({ shaper: shaperOf({ mode: 'raw' }, 'envelope') }, records);
   sameHeaders(raw, shaped);
-  for (const { key, indexes } of groups('kumo')) {
-    const m = shaped.get(key)!;
-    const id = messageIdOf(eventIds, indexes);
-    const events = indexes.map((i) => `{"id":"${eventIds[i]}","record":${JSON.stringify(records[i])}}`);
-    assert.equal(m.data.toString(), `{"batch_id":"${id}","events":[${events.join(',')}]}`, key);
-    assert.equal(m.msgId, id);
-  }
+  eachKey(shaped, eventIds, see, (indexes) => envelopeBody(eventIds, indexes, records), contentTypeOf('array'));
 });
 
 test('through the dispatcher: a record the template cannot render is dead-lettered naming its event id, every other record is stored once', async () => {
   const p = `fail${++n}`;
   const name = await stream(p);
   const logs: LogLine[] = [];
-  const lines = Array.from({ length: 40 }, (_, i) => JSON.stringify(kumo(i, { type: i === 13 ? 'Bounce' : 'Delivery', tenant: i % 2 ? 'acme' : 'globex' })) + '\n');
-  const r = await deliverAll(sink(p, { shaper: shaperOf(FAILS_ON_BOUNCES, 'array') }, logs), lines, { batchSize: 10, segmentKey: 'feedfacefeedface' });
-  assert.deepEqual(r.dead.map((d) => [d.line, d.reason]), [[13, 'final']]);
-  assert.match(r.dead[0]!.disposition!, /^not sent: event feedfacefeedface-13 cannot be shaped: template: line 2: .*Unable to call `recipient`/);
-  const ids = (await srv.messages(name)).flatMap((m) => [JSON.parse(m.data.toString()) as { id: string }].flat().map((x) => x.id));
-  assert.deepEqual(ids.sort(), lines.map((_, i) => `m${i}`).filter((m) => m !== 'm13').sort(), 'each neighbour once: nothing of a refused request was published');
-  assert.ok(logs.some((l) => l.level === 'warn' && l.msg.includes('event feedfacefeedface-13 cannot be shaped')), 'the split is logged with its cause');
+  const r = await deliverAll(sink(p, { shaper: shaperOf(FAILS_ON_BOUNCES, 'array') }, logs), failingLines(), { batchSize: 10, segmentKey: FAILING_KEY });
+  refusedAlone(r, (await srv.messages(name)).map((m) => m.data), logs);
 });
 
 test('max_batch_bytes holds for the shaped message: one of several records over it splits the request unpublished, a single record goes whatever its size', async () => {

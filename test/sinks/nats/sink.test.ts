@@ -1,8 +1,10 @@
 // The NATS JetStream sink against a private nats-server: what lands in the stream, and the
 // outcome of each answer (policy.ts's table).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NatsServer } from '../../helpers/nats.js';
+import { forTestFile } from '../../helpers/broker-server.js';
+import { downThenUp } from '../../helpers/broker-checks.js';
 import { kumoRecord, requestOf, rowOf } from '../../helpers/sink-requests.js';
 import { captureLogger, type LogLine } from '../../deliver/harness.js';
 import { NatsSink } from '../../../src/sinks/nats/sink.js';
@@ -11,16 +13,8 @@ import { batchId } from '../../../src/hook/event-id.js';
 import { keyTemplate } from '../../../src/pipeline/hooks.js';
 
 const MAX_PAYLOAD = 8192;
-let srv: NatsServer;
+const srv = forTestFile(new NatsServer({ maxPayload: MAX_PAYLOAD }));
 let n = 0;
-
-before(async () => {
-  srv = await NatsServer.start({ maxPayload: MAX_PAYLOAD });
-});
-
-after(async () => {
-  await srv?.stop();
-});
 
 /** A fresh stream capturing `k<id>.>`; returns its name and subject prefix. */
 async function stream(more: Record<string, unknown> = {}): Promise<{ name: string; prefix: string }> {
@@ -133,17 +127,6 @@ test('a record larger than the server\'s max_payload is final, naming the limit;
 test('the server down when loghook starts: sends fail as unreachable, then go through once it is up', async () => {
   const { name, prefix } = await stream();
   await srv.kill();
-  const s = sink({ subject: `${prefix}.events`, connectTimeoutMs: 2000 });
-  try {
-    const down = await s.send(requestOf(rowOf([kumoRecord(1)])));
-    assert.equal(down.verdict, 'retry');
-    assert.equal(down.kind, 'unreachable');
-    assert.equal(down.signal, 'unreachable');
-    assert.match(down.disposition!, /^connection error: ECONNREFUSED /);
-    await srv.restart();
-    assert.equal((await s.send(requestOf(rowOf([kumoRecord(2)])))).verdict, 'delivered');
-  } finally {
-    await s.close();
-  }
+  await downThenUp(sink({ subject: `${prefix}.events`, connectTimeoutMs: 2000 }), () => srv.restart());
   assert.equal((await srv.messages(name)).length, 1);
 });
