@@ -25,6 +25,39 @@ export function formatEventIdList(ranges: readonly IdRange[]): string {
  * (the rest are left out). `maxBytes` Infinity gives the whole list.
  */
 export function formatPrefix(ranges: readonly IdRange[], maxBytes: number): { text: string; records: number } {
+  // Nearly every list fits: written whole first, metered record by record only when it does not.
+  const whole = formatWhole(ranges);
+  return whole.text.length <= maxBytes ? whole : meteredPrefix(ranges, maxBytes);
+}
+
+/** The whole list (ASCII: its length is its bytes). */
+function formatWhole(ranges: readonly IdRange[]): { text: string; records: number } {
+  let text = '';
+  let seg: string | null = null;
+  let last = -2;
+  let runFrom = -1;
+  let records = 0;
+  for (const { msg, from: a, to: b } of ranges) {
+    const key = msg.segmentKey;
+    const lines = msg.lines;
+    for (let i = a; i < b; i++) {
+      const line = lines[i]!;
+      records++;
+      if (key === seg && line === last + 1) {
+        last = line;
+        continue;
+      }
+      if (runFrom >= 0 && last !== runFrom) text += `..${last}`;
+      text += key === seg ? `,${line}` : `${seg === null ? '' : ','}${key}-${line}`;
+      seg = key;
+      runFrom = last = line;
+    }
+  }
+  if (runFrom >= 0 && last !== runFrom) text += `..${last}`;
+  return { text, records };
+}
+
+function meteredPrefix(ranges: readonly IdRange[], maxBytes: number): { text: string; records: number } {
   const meter = new EventIdListMeter();
   const parts: string[] = [];
   let seg: string | null = null;

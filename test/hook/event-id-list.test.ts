@@ -26,7 +26,7 @@ test('only the slice of a row counts', () => {
   assert.equal(formatEventIdList([{ msg: { segmentKey: A, lines: [1, 2, 3, 4, 5] }, from: 1, to: 3 }]), `${A}-2..3`);
 });
 
-test('parse undoes format: randomized batches expand to their event ids in order', () => {
+test('parse undoes format: randomized batches expand to their event ids in order, whole or cut to a budget', () => {
   const rnd = seededRandom(7);
   for (let n = 0; n < 300; n++) {
     const ranges: IdRange[] = [];
@@ -43,6 +43,12 @@ test('parse undoes format: randomized batches expand to their event ids in order
     const text = formatEventIdList(ranges);
     assert.deepEqual(parseEventIdList(text), eventIdsOf(ranges), text);
     assert.equal(eventIdListBytes(ranges), Buffer.byteLength(text), text);
+    // one byte short of the whole list: the record-by-record path names a prefix of the ids
+    const ids = eventIdsOf(ranges);
+    if (ids.length === 0) continue;
+    const cut = formatPrefix(ranges, text.length - 1);
+    assert.ok(cut.records < ids.length && cut.text.length <= text.length - 1, text);
+    assert.deepEqual(parseEventIdList(cut.text), ids.slice(0, cut.records), text);
   }
 });
 
