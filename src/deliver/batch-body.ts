@@ -7,7 +7,7 @@
 // An array body is therefore exactly 1 byte longer than the records; an ndjson body is exactly
 // as long. One Buffer of the exact size is allocated and each row's bytes copied in one go (record
 // by record for a row whose records are not back to back: a hook that took some of a chunk).
-import { recordBytes, recordStart, spanBytes, type QueuedMessage } from '../spool/types.js';
+import { recordBytes, recordStart, spanBytes, type QueuedRow } from '../spool/types.js';
 
 export type BatchFormat = 'array' | 'ndjson';
 
@@ -22,7 +22,7 @@ export interface BatchBody {
 
 /** Records [from, to) of a row. */
 export interface RowSlice {
-  msg: Pick<QueuedMessage, 'body' | 'ends' | 'starts'>;
+  msg: Pick<QueuedRow, 'body' | 'ends' | 'starts'>;
   from: number;
   to: number;
 }

@@ -11,7 +11,7 @@
 //   fewer than min-batch-size records are due, wait, but no longer than max-batch-latency after
 //   the oldest of them became due. `flush` (no more records are coming, e.g. --once at the end of
 //   the input, or shutting down) sends what there is at once.
-import type { QueuedMessage } from '../spool/types.js';
+import type { QueuedRow } from '../spool/types.js';
 import { bodySize, type BatchFormat, type RowSlice } from './batch-body.js';
 import { spanBytes } from '../spool/types.js';
 import { EventIdListMeter } from '../hook/event-id-list.js';
@@ -28,14 +28,14 @@ export interface BatchLimits {
 
 /** A claimed row with records not in a request yet: records `next`.. of `msg`. */
 export interface PendingRow {
-  readonly msg: QueuedMessage;
+  readonly msg: QueuedRow;
   readonly next: number;
 }
 
 /** Records [from, to) of `row.msg` (`msg` is `row.msg`, for building the body). */
 export interface BatchSlice<R extends PendingRow> extends RowSlice {
   row: R;
-  msg: QueuedMessage;
+  msg: QueuedRow;
 }
 
 export type BatchPlan<R extends PendingRow> =

@@ -1,7 +1,7 @@
 // A row the dispatcher has claimed, while its records go out in one or more requests: which
 // records are not in a request yet, and the result of each record that has one. The row's outcome
 // goes to the queue in one call once its last record has a result.
-import type { QueuedMessage } from '../spool/types.js';
+import type { QueuedRow } from '../spool/types.js';
 import type { QueuePort, RecordResult } from './queue-port.js';
 
 export const DELIVERED: RecordResult = Object.freeze({ kind: 'delivered' });
@@ -16,7 +16,7 @@ export class ClaimedRow {
   /** null while every result so far is 'delivered': the common case allocates nothing per record */
   private results: RecordResult[] | null = null;
 
-  constructor(readonly msg: QueuedMessage) {
+  constructor(readonly msg: QueuedRow) {
     this.has = new Uint8Array(msg.ends.length);
   }
 

@@ -5,7 +5,7 @@
 // max age when taken go to the dead letters as 'expired' without a request.
 // The endpoint breaker throttles a receiver that is down to one probe request per interval.
 // Nothing here reads the real time: the clock and random source are injected.
-import type { QueuedMessage } from '../spool/types.js';
+import type { QueuedRow } from '../spool/types.js';
 import { systemClock, type Clock, type Random } from '../util/clock.js';
 import { errorMessage } from '../util/errors.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
@@ -328,7 +328,7 @@ export class Dispatcher {
   }
 
   /** A row already older than max age when taken goes to the dead letters without a request. */
-  private expire(msg: QueuedMessage, now: number): void {
+  private expire(msg: QueuedRow, now: number): void {
     const { maxAgeMs } = this.o;
     const n = msg.ends.length;
     const disposition = msg.disposition ?? `not delivered within --max-age ${formatDuration(maxAgeMs)}`;

@@ -4,7 +4,7 @@
 // application, the breaker and the misconfiguration guard only ever see a SinkOutcome.
 // Policy (which answer means what) is each sink's own pure table; the mechanism (backoff, jitter,
 // breaker, guard) is shared.
-import type { QueuedMessage } from '../spool/types.js';
+import type { QueuedRow } from '../spool/types.js';
 import type { BatchFormat } from './batch-body.js';
 
 export type Verdict = 'delivered' | 'retry' | 'final';
@@ -55,7 +55,7 @@ export interface SinkOutcome {
 
 /** Records [from, to) of a claimed row, in body order. */
 export interface RequestSlice {
-  msg: QueuedMessage;
+  msg: QueuedRow;
   from: number;
   to: number;
 }

@@ -4,7 +4,7 @@
 // dir is touched: the answer is the point.
 import type { HookRuntime } from './hooks.js';
 import type { SinkOutcome, SinkRequest } from '../deliver/sink.js';
-import type { QueuedMessage } from '../spool/types.js';
+import type { QueuedRow } from '../spool/types.js';
 import { eventId, requestId, testSegmentKey } from '../hook/event-id.js';
 import { RecordView } from '../record/view.js';
 import { SAMPLE_RECORD } from '../record/sample.js';
@@ -24,7 +24,7 @@ export interface SendTestResult {
 export async function sendTest(rt: HookRuntime, clock: Clock): Promise<SendTestResult> {
   const body = Buffer.from(SAMPLE_RECORD);
   const key = testSegmentKey();
-  const msg: QueuedMessage = {
+  const msg: QueuedRow = {
     rowId: 0, queueId: 0, stream: 'send-test', segment: 'send-test', segmentKey: key, lines: Uint32Array.of(1),
     body, ends: Uint32Array.of(body.length), starts: null, createdAt: clock.now(), attempts: 0, dueAt: clock.now(), disposition: null,
   };

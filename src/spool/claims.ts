@@ -10,14 +10,14 @@
 // While the window's head is below the floor no disk row can come first, so takeDue needs no
 // SELECT. Otherwise it walks the (due_at, id, count) index from the cursor, which also finds the
 // window's rows in place, and sets the floor to the first row only the disk has.
-import type { DiskKey, RowKey } from './message-table.js';
+import type { DiskKey, RowKey } from './row-table.js';
 import { MemoryBudget, MemoryWindow } from './memory-window.js';
-import type { QueuedMessage } from './types.js';
+import type { QueuedRow } from './types.js';
 
 /** One queue's rows on disk. */
 export interface ClaimSource {
   keysAfter(after: RowKey, limit: number): DiskKey[];
-  get(id: number): QueuedMessage | undefined;
+  get(id: number): QueuedRow | undefined;
 }
 
 /** The floor when the disk holds no row that the window does not. */
@@ -47,7 +47,7 @@ export class Claims {
   }
 
   /** Rows this process just committed, in id order. */
-  committed(rows: QueuedMessage[]): void {
+  committed(rows: QueuedRow[]): void {
     for (const m of rows) {
       const key = keyOf(m);
       const tail = this.window.tail();
@@ -68,7 +68,7 @@ export class Claims {
     this.claimed.delete(id);
   }
 
-  take(maxRecords: number, now: number): QueuedMessage[] {
+  take(maxRecords: number, now: number): QueuedRow[] {
     const take = new TakeBudget(maxRecords);
     for (;;) {
       const head = this.window.head();
@@ -130,7 +130,7 @@ export class Claims {
     }
   }
 
-  private hand(m: QueuedMessage, take: TakeBudget): void {
+  private hand(m: QueuedRow, take: TakeBudget): void {
     this.claimed.add(m.rowId);
     this.cursor = keyOf(m);
     take.add(m);
@@ -139,7 +139,7 @@ export class Claims {
 
 /** What one take may still hand out: whole rows up to a record count. */
 class TakeBudget {
-  readonly rows: QueuedMessage[] = [];
+  readonly rows: QueuedRow[] = [];
   private records = 0;
 
   constructor(private readonly maxRecords: number) {}
@@ -149,13 +149,13 @@ class TakeBudget {
     return this.rows.length === 0 || this.records + count <= this.maxRecords;
   }
 
-  add(m: QueuedMessage): void {
+  add(m: QueuedRow): void {
     this.rows.push(m);
     this.records += m.lines.length;
   }
 }
 
-function keyOf(m: QueuedMessage): RowKey {
+function keyOf(m: QueuedRow): RowKey {
   return { dueAt: m.dueAt, id: m.rowId };
 }
 

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../util/clock.js';
 import { DeadLetterTable } from './dead-letters.js';
-import { MessageTable } from './message-table.js';
+import { RowTable } from './row-table.js';
 import { openQueueDb, QUEUE_FILE } from './schema.js';
 import { stateError, type Db } from './sqlite.js';
 import { StatsTable } from './stats.js';
@@ -27,7 +27,7 @@ export class DeadLetterStore {
   ) {
     // Requeued rows are inline: the store never touches the body files (it holds no lock).
     this.stats = new StatsTable(db);
-    this.table = new DeadLetterTable(db, new MessageTable(db, { bodies: null, ledger: null }), this.stats);
+    this.table = new DeadLetterTable(db, new RowTable(db, { bodies: null, ledger: null }), this.stats);
   }
 
   /** Opens an existing queue (InputError if the state dir has none). */

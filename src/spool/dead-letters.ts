@@ -2,11 +2,11 @@
 // requeues or purges it. Requeue and purge run in one transaction each, and may run in another
 // process while a tail holds the state dir (SQLite serializes the writers; the tail notices the
 // new rows through PRAGMA data_version, see foreign-rows.ts).
-import type { MessageTable } from './message-table.js';
+import type { RowTable } from './row-table.js';
 import { eventId } from '../hook/event-id.js';
 import type { Db, Statement } from './sqlite.js';
 import { StatsDelta, type StatsTable } from './stats.js';
-import { recordBytes, type DeadLetter, type DeadSelector, type QueuedMessage } from './types.js';
+import { recordBytes, type DeadLetter, type DeadSelector, type QueuedRow } from './types.js';
 
 const REQUEUE_PAGE = 1000;
 
@@ -32,7 +32,7 @@ export class DeadLetterTable {
 
   constructor(
     private readonly db: Db,
-    private readonly messages: MessageTable,
+    private readonly rows: RowTable,
     private readonly stats: StatsTable,
   ) {
     this.insertStmt = db.prepare(
@@ -45,7 +45,7 @@ export class DeadLetterTable {
    * Record `i` of `msg` as a dead letter (inside the caller's transaction). `attempts` counts the
    * attempt that got the final status; an expired record is buried without a new attempt.
    */
-  bury(msg: QueuedMessage, i: number, disposition: string | null, reason: 'final' | 'expired', now: number, delta: StatsDelta): void {
+  bury(msg: QueuedRow, i: number, disposition: string | null, reason: 'final' | 'expired', now: number, delta: StatsDelta): void {
     const line = msg.lines[i]!;
     this.insertStmt.run(
       msg.queueId,
@@ -73,7 +73,7 @@ export class DeadLetterTable {
     return rows.map(toDeadLetter);
   }
 
-  /** Moves the selected dead letters back to the queue as single-record messages due `now`. */
+  /** Moves the selected dead letters back to the queue as single-record rows due `now`. */
   requeue(sel: DeadSelector, now: number): number {
     const { where, params } = selection(sel);
     const page = this.stmt(`SELECT * FROM dead_letters WHERE ${where} AND id > ? ORDER BY id LIMIT ${REQUEUE_PAGE}`);
@@ -85,7 +85,7 @@ export class DeadLetterTable {
         for (;;) {
           const rows = page.all(...params, after) as StoredDead[];
           for (const d of rows) {
-            this.messages.insert({
+            this.rows.insert({
               queueId: d.queue_id,
               stream: d.stream,
               segment: d.segment,

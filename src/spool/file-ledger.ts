@@ -1,5 +1,5 @@
 // The `files` table: for each body file, how many message rows and how many of their bytes still
-// live in it. Inserts and deletes of file-backed rows note deltas here (message-table.ts), and
+// live in it. Inserts and deletes of file-backed rows note deltas here (row-table.ts), and
 // `apply` writes them inside the same transaction, so the counts are exact whatever instant a
 // crash hits, and a file is known empty without looking at a single message row.
 import type { Db, Statement } from './sqlite.js';

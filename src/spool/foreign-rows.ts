@@ -2,7 +2,7 @@
 // message rows (and moves the counters) while a tail runs. PRAGMA data_version changes when
 // another connection commits and costs a read of shared memory, not of the file, so it is checked
 // at most every 50 ms by reads (spool.ts pollForeign) and at the start of every write transaction.
-import type { MessageTable, RowKey } from './message-table.js';
+import type { RowTable, RowKey } from './row-table.js';
 import type { Db, Statement } from './sqlite.js';
 
 export class ForeignRows {
@@ -13,7 +13,7 @@ export class ForeignRows {
 
   constructor(
     db: Db,
-    private readonly messages: MessageTable,
+    private readonly rows: RowTable,
     /** told where claimable rows appeared, per queue; null for a read-only spool, which only
      * needs to know that something changed */
     private readonly appeared: ((queueId: number, key: RowKey) => void) | null,
@@ -21,7 +21,7 @@ export class ForeignRows {
     this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
     // data_version before the max id: a commit landing in between is then seen as foreign, never missed.
     this.dataVersion = this.dataVersionStmt.get() as number;
-    this.knownMaxId = messages.maxId();
+    this.knownMaxId = rows.maxId();
   }
 
   /** True if another connection committed since the last poll; its new rows are claimable now. */
@@ -46,7 +46,7 @@ export class ForeignRows {
   absorb(): void {
     if (this.appeared === null) return;
     let max = this.knownMaxId;
-    for (const q of this.messages.since(this.knownMaxId)) {
+    for (const q of this.rows.since(this.knownMaxId)) {
       this.appeared(q.queueId, { dueAt: q.minDue, id: q.minId });
       if (q.maxId > max) max = q.maxId;
     }

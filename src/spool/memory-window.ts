@@ -3,10 +3,10 @@
 // by a budget all the queues' windows share: what does not fit stays on disk only and is read
 // from there. Rows of several hooks may share one body buffer: each counts it (a bound, not a
 // measure).
-import { spanBytes, type QueuedMessage } from './types.js';
+import { spanBytes, type QueuedRow } from './types.js';
 
 /** What a row holds of its body: a row spread over a shared region counts only its own records. */
-function heldBytes(m: QueuedMessage): number {
+function heldBytes(m: QueuedRow): number {
   return m.starts === null ? m.body.length : spanBytes(m, 0, m.ends.length);
 }
 
@@ -16,7 +16,7 @@ function heldBytes(m: QueuedMessage): number {
  * the last endpoint with a record there is served. The copy costs a memcpy of its own bytes; the
  * disk keeps the shared region, written once.
  */
-function compacted(m: QueuedMessage): QueuedMessage {
+function compacted(m: QueuedRow): QueuedRow {
   if (m.starts === null) return m;
   const n = m.ends.length;
   const held = spanBytes(m, 0, n);
@@ -42,7 +42,7 @@ export class MemoryBudget {
 }
 
 export class MemoryWindow {
-  private rows: QueuedMessage[] = [];
+  private rows: QueuedRow[] = [];
   /** index of the head in `rows`: a deque without shifting the array on every take */
   private start = 0;
 
@@ -52,35 +52,35 @@ export class MemoryWindow {
     return this.rows.length - this.start;
   }
 
-  head(): QueuedMessage | undefined {
+  head(): QueuedRow | undefined {
     return this.rows[this.start];
   }
 
-  tail(): QueuedMessage | undefined {
+  tail(): QueuedRow | undefined {
     return this.length === 0 ? undefined : this.rows[this.rows.length - 1];
   }
 
   /** The i-th row from the head. */
-  at(i: number): QueuedMessage | undefined {
+  at(i: number): QueuedRow | undefined {
     return this.rows[this.start + i];
   }
 
-  hasRoomFor(m: QueuedMessage): boolean {
+  hasRoomFor(m: QueuedRow): boolean {
     const b = this.budget;
     return b.records + m.lines.length <= b.maxRecords && b.bytes + heldBytes(m) <= b.maxBytes;
   }
 
-  push(row: QueuedMessage): void {
+  push(row: QueuedRow): void {
     const m = compacted(row);
     this.rows.push(m);
     this.budget.records += m.lines.length;
     this.budget.bytes += heldBytes(m);
   }
 
-  shift(): QueuedMessage | undefined {
+  shift(): QueuedRow | undefined {
     const m = this.rows[this.start];
     if (m === undefined) return undefined;
-    this.rows[this.start++] = undefined as unknown as QueuedMessage; // let the body be collected
+    this.rows[this.start++] = undefined as unknown as QueuedRow; // let the body be collected
     this.budget.records -= m.lines.length;
     this.budget.bytes -= heldBytes(m);
     if (this.start === this.rows.length) {

@@ -2,12 +2,12 @@
 // thousands of requests/s an fsync per outcome would cost more than the delivery itself. A row
 // stays claimed until its outcome is on disk; a crash before that resends it (at-least-once).
 import type { DeadLetterTable } from './dead-letters.js';
-import { subSpan, type FileSpan, type MessageTable, type RowKey } from './message-table.js';
+import { subSpan, type FileSpan, type RowTable, type RowKey } from './row-table.js';
 import type { StatsDelta } from './stats.js';
-import { recordBytes, recordStart, type QueuedMessage, type RecordResult } from './types.js';
+import { recordBytes, recordStart, type QueuedRow, type RecordResult } from './types.js';
 
 interface Settlement {
-  msg: QueuedMessage;
+  msg: QueuedRow;
   results: readonly RecordResult[];
   now: number;
 }
@@ -30,7 +30,7 @@ export class Outcomes {
   private settlements: Settlement[] = [];
 
   constructor(
-    private readonly messages: MessageTable,
+    private readonly rows: RowTable,
     private readonly dead: DeadLetterTable,
   ) {}
 
@@ -38,7 +38,7 @@ export class Outcomes {
     for (const id of rowIds) this.acks.push({ queueId, id, dueAt: 0 });
   }
 
-  settle(msg: QueuedMessage, results: readonly RecordResult[], now: number): void {
+  settle(msg: QueuedRow, results: readonly RecordResult[], now: number): void {
     const n = msg.lines.length;
     if (results.length !== n) throw new RangeError(`settle of row ${msg.rowId}: ${results.length} results for ${n} records`);
     this.settlements.push({ msg, results, now });
@@ -53,7 +53,7 @@ export class Outcomes {
     const released: QueueKey[] = [];
     const claimable: QueueKey[] = [];
     for (const key of this.acks) {
-      const gone = this.messages.remove(key.id);
+      const gone = this.rows.remove(key.id);
       if (gone !== undefined) {
         delta.row(gone.queueId, -1, gone.count, gone.bytes);
         delta.total(gone.queueId).delivered += gone.count;
@@ -86,13 +86,13 @@ export class Outcomes {
     const only = results[0]!;
     const total = delta.total(msg.queueId);
     if (results.length === 1 && only.kind === 'retry') {
-      if (this.messages.reschedule(msg.rowId, only.dueAt, only.disposition)) {
+      if (this.rows.reschedule(msg.rowId, only.dueAt, only.disposition)) {
         claimable.push({ queueId: msg.queueId, dueAt: only.dueAt, id: msg.rowId });
         total.retried++;
       }
       return;
     }
-    const gone = this.messages.removeWithLayout(msg.rowId);
+    const gone = this.rows.removeWithLayout(msg.rowId);
     if (gone === undefined) return;
     delta.row(gone.queueId, -1, gone.count, gone.bytes);
     const keep = (from: number, to: number, as: KeptAs) => this.keep(msg, gone.span, from, to, as, delta, claimable);
@@ -120,7 +120,7 @@ export class Outcomes {
    * Records [from, to) of `msg` as a row of their own: at their span in the body file the row was
    * in (`span`, as the removed row had it stored), or inline, back to back, for an inline row.
    */
-  private keep(msg: QueuedMessage, span: FileSpan | null, from: number, to: number, as: KeptAs, delta: StatsDelta, claimable: QueueKey[]): void {
+  private keep(msg: QueuedRow, span: FileSpan | null, from: number, to: number, as: KeptAs, delta: StatsDelta, claimable: QueueKey[]): void {
     const meta = {
       queueId: msg.queueId,
       stream: msg.stream,
@@ -134,11 +134,11 @@ export class Outcomes {
     let bytes: number;
     if (span !== null) {
       const part = subSpan(span, from, to);
-      id = this.messages.insertSpan(meta, part);
+      id = this.rows.insertSpan(meta, part);
       bytes = part.bytes;
     } else {
       const { body, ends } = backToBack(msg, from, to);
-      id = this.messages.insert({ ...meta, ends, starts: null, body });
+      id = this.rows.insert({ ...meta, ends, starts: null, body });
       bytes = body.length;
     }
     delta.row(msg.queueId, 1, to - from, bytes);
@@ -149,7 +149,7 @@ export class Outcomes {
 type KeptAs = { dueAt: number; attempts: number; disposition: string | null };
 
 /** Records [from, to) of a row as one body with its ends: a view when they already lie back to back. */
-function backToBack(msg: QueuedMessage, from: number, to: number): { body: Buffer; ends: Uint32Array } {
+function backToBack(msg: QueuedRow, from: number, to: number): { body: Buffer; ends: Uint32Array } {
   if (msg.starts === null) {
     const start = recordStart(msg, from);
     return { body: msg.body.subarray(start, msg.ends[to - 1]!), ends: Uint32Array.from(msg.ends.subarray(from, to), (e) => e - start) };

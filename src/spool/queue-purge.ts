@@ -1,11 +1,11 @@
 // Dropping whole queues: every queued row and every dead letter of a hook that is no longer
 // configured (`loghook dead purge --hook NAME --all`, issue 6). Rows go through
-// MessageTable.remove, so each file-backed row notes its delta in the FileLedger exactly as a
+// RowTable.remove, so each file-backed row notes its delta in the FileLedger exactly as a
 // delivery would, and the counters move by one StatsDelta, all in one transaction. Only the state
 // dir's lock holder may run it: the body files it may empty are the lock holder's to unlink, and a
 // tail would otherwise hold those rows in its memory window.
 import type { FileLedger } from './file-ledger.js';
-import type { MessageTable } from './message-table.js';
+import type { RowTable } from './row-table.js';
 import type { Db, Statement } from './sqlite.js';
 import { StatsDelta, type StatsTable } from './stats.js';
 
@@ -28,7 +28,7 @@ export class QueuePurge {
 
   constructor(
     private readonly db: Db,
-    private readonly messages: MessageTable,
+    private readonly rows: RowTable,
     private readonly ledger: FileLedger,
     private readonly stats: StatsTable,
   ) {
@@ -53,7 +53,7 @@ export class QueuePurge {
       for (const q of queueIds) {
         for (let page = this.pageStmt.all(q) as number[]; page.length > 0; page = this.pageStmt.all(q) as number[]) {
           for (const id of page) {
-            const r = this.messages.remove(id)!;
+            const r = this.rows.remove(id)!;
             delta.row(r.queueId, -1, r.count, r.bytes);
             rows++;
             records += r.count;

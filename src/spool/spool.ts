@@ -17,7 +17,7 @@ import { DeadLetterTable } from './dead-letters.js';
 import { EndpointTable, type EndpointNote } from './endpoints.js';
 import { FileLedger } from './file-ledger.js';
 import { ForeignRows } from './foreign-rows.js';
-import { MessageTable } from './message-table.js';
+import { RowTable } from './row-table.js';
 import { Outcomes } from './outcomes.js';
 import { QueuePurge, type PurgedQueues } from './queue-purge.js';
 import { closeState, openState, type OpenState, type OpenStateHooks } from './open-state.js';
@@ -26,7 +26,7 @@ import { queuedByStream, type StreamQueueCount } from './queued-by-stream.js';
 import { stateError, type Db } from './sqlite.js';
 import { StatsDelta, StatsTable, type Stats } from './stats.js';
 import type { ChunkInput, CheckpointDetail, DeadLetter, DeadSelector } from './types.js';
-import type { EndpointState, QueueCounts, QueueInfo, QueueStatus, QueuedMessage, RecordResult } from './types.js';
+import type { EndpointState, QueueCounts, QueueInfo, QueueStatus, QueuedRow, RecordResult } from './types.js';
 import type { QueuePort } from '../deliver/queue-port.js';
 
 /** The `default` hook's queue for its own url: the only queue of state dirs from formats 1 and 2. */
@@ -63,7 +63,7 @@ export class Spool {
   private readonly db: Db;
   private readonly file: string;
   private readonly clock: Clock;
-  private readonly messages: MessageTable;
+  private readonly rows: RowTable;
   private readonly stats: StatsTable;
   private readonly checkpoints: CheckpointTable;
   private readonly endpointTable: EndpointTable;
@@ -94,16 +94,16 @@ export class Spool {
     this.foreignPollMs = opts.readOnly ? 0 : (opts.foreignPollMs ?? 50);
     this.bodyFiles = new BodyFiles(opts.stateDir);
     this.ledger = new FileLedger(db);
-    this.messages = new MessageTable(db, { bodies: this.bodyFiles, ledger: this.ledger });
+    this.rows = new RowTable(db, { bodies: this.bodyFiles, ledger: this.ledger });
     this.stats = new StatsTable(db);
     this.checkpoints = new CheckpointTable(db);
     this.endpointTable = new EndpointTable(db);
-    this.dead = new DeadLetterTable(db, this.messages, this.stats);
-    this.outcomes = new Outcomes(this.messages, this.dead);
+    this.dead = new DeadLetterTable(db, this.rows, this.stats);
+    this.outcomes = new Outcomes(this.rows, this.dead);
     this.budget = opts.readOnly
       ? null
       : new MemoryBudget(opts.memoryWindowRecords ?? MEMORY_WINDOW.records, opts.memoryWindowBytes ?? MEMORY_WINDOW.bytes);
-    this.foreign = new ForeignRows(db, this.messages, opts.readOnly ? null : (queueId, key) => this.claimsOf(queueId).appeared(key));
+    this.foreign = new ForeignRows(db, this.rows, opts.readOnly ? null : (queueId, key) => this.claimsOf(queueId).appeared(key));
     this.bodies = opts.readOnly ? null : BodyStore.open(db, this.bodyFiles, this.ledger, opts.bodyStore);
     this.compaction = this.bodies?.inFiles ? new Compaction(db, this.bodyFiles, this.ledger, this.bodies.rotateBytes, opts.compaction) : null;
     this.counters = this.stats.read();
@@ -132,7 +132,7 @@ export class Spool {
    * outcome. Returns the new rows. `chunk.body` is kept, not copied: the rows served from memory
    * share it, so the caller must not reuse that buffer until the row's outcome is given.
    */
-  commit(chunks: ChunkInput[], checkpoints?: Map<string, string>): QueuedMessage[] {
+  commit(chunks: ChunkInput[], checkpoints?: Map<string, string>): QueuedRow[] {
     return this.guard(() => this.write(chunks, checkpoints));
   }
 
@@ -193,7 +193,7 @@ export class Spool {
   }
 
   /** The default queue's takeDue (queue(DEFAULT_QUEUE)): claims due rows, oldest (due_at, id) first, whole rows up to maxRecords (at least one). */
-  takeDue(maxRecords: number, now: number): QueuedMessage[] {
+  takeDue(maxRecords: number, now: number): QueuedRow[] {
     return this.takeFrom(DEFAULT_QUEUE, maxRecords, now);
   }
 
@@ -213,7 +213,7 @@ export class Spool {
    * the next commit or flush: the row goes; a record to retry becomes a row of its own in the same
    * queue due at its own time (attempts + 1), a dead record a dead letter, a delivered record just goes.
    */
-  settle(msg: QueuedMessage, results: readonly RecordResult[], now: number): void {
+  settle(msg: QueuedRow, results: readonly RecordResult[], now: number): void {
     this.writer();
     this.outcomes.settle(msg, results, now);
   }
@@ -223,7 +223,7 @@ export class Spool {
     this.endpointTable.note(url, note, now);
   }
 
-  private takeFrom(queueId: number, maxRecords: number, now: number): QueuedMessage[] {
+  private takeFrom(queueId: number, maxRecords: number, now: number): QueuedRow[] {
     return this.guard(() => {
       this.writer();
       this.pollForeign(false);
@@ -242,7 +242,7 @@ export class Spool {
   private claimsOf(queueId: number): Claims {
     let c = this.claims.get(queueId);
     if (c === undefined) {
-      const source = { keysAfter: this.messages.keysAfter.bind(this.messages, queueId), get: this.messages.get.bind(this.messages) };
+      const source = { keysAfter: this.rows.keysAfter.bind(this.rows, queueId), get: this.rows.get.bind(this.rows) };
       this.claims.set(queueId, (c = new Claims(source, this.budget!)));
     }
     return c;
@@ -266,14 +266,14 @@ export class Spool {
         const picked = queueId === undefined ? queues : queues.filter((q) => q.id === queueId);
         const s = queueId === undefined ? this.stats.read() : (picked[0] ?? { rows: 0, records: 0, bytes: 0, dead: 0 });
         let dueRecords = 0;
-        for (const q of picked) if (q.records > 0) dueRecords += this.messages.dueRecords(q.id, now);
+        for (const q of picked) if (q.records > 0) dueRecords += this.rows.dueRecords(q.id, now);
         return {
           rows: s.rows,
           records: s.records,
           bytes: s.bytes,
           dueRecords,
           scheduledRecords: s.records - dueRecords,
-          oldestCreatedAt: this.messages.oldestCreatedAt(queueId),
+          oldestCreatedAt: this.rows.oldestCreatedAt(queueId),
           deadCount: s.dead,
         };
       })(),
@@ -287,7 +287,7 @@ export class Spool {
 
   /** The created_at of the oldest record queued in queue `queueId` (one index seek), null when it is empty. */
   oldestQueuedAt(queueId: number): number | null {
-    return this.guard(() => this.messages.oldestCreatedAt(queueId));
+    return this.guard(() => this.rows.oldestCreatedAt(queueId));
   }
 
   checkpointsDetail(): CheckpointDetail[] {
@@ -335,7 +335,7 @@ export class Spool {
       this.writer();
       for (const q of queueIds) if (this.claims.has(q)) throw new LoghookError('LOGHOOK_INTERNAL', `queue ${q} is being delivered from: it cannot be purged`);
       this.flush();
-      const { emptied, ...purged } = new QueuePurge(this.db, this.messages, this.ledger, this.stats).purge(queueIds, this.bodies!.appendingTo);
+      const { emptied, ...purged } = new QueuePurge(this.db, this.rows, this.ledger, this.stats).purge(queueIds, this.bodies!.appendingTo);
       this.counters = this.stats.read();
       for (const [key, id] of this.queueIds) if (queueIds.includes(id)) this.queueIds.delete(key);
       this.bodies!.reclaim(emptied);
@@ -355,7 +355,7 @@ export class Spool {
     }
   }
 
-  private write(chunks: ChunkInput[], checkpoints: Map<string, string> | undefined): QueuedMessage[] {
+  private write(chunks: ChunkInput[], checkpoints: Map<string, string> | undefined): QueuedRow[] {
     this.writer();
     const bodies = this.bodies!;
     const ledger = this.ledger;
@@ -370,7 +370,7 @@ export class Spool {
       this.pollForeign();
       const delta = new StatsDelta();
       const rows = chunks.map((c, i) => {
-        const m = this.messages.insertChunk(c, now, at[i] ?? null);
+        const m = this.rows.insertChunk(c, now, at[i] ?? null);
         delta.row(m.queueId, 1, m.lines.length, m.body.length);
         delta.total(m.queueId).queued += m.lines.length;
         return m;
@@ -440,8 +440,8 @@ export class Spool {
 }
 
 /** Rows by queue, each list in the order given (id order). */
-function byQueue(rows: QueuedMessage[]): Map<number, QueuedMessage[]> {
-  const out = new Map<number, QueuedMessage[]>();
+function byQueue(rows: QueuedRow[]): Map<number, QueuedRow[]> {
+  const out = new Map<number, QueuedRow[]>();
   for (const m of rows) {
     const list = out.get(m.queueId);
     if (list === undefined) out.set(m.queueId, [m]);

@@ -1,7 +1,11 @@
 // The durable queue's contract. src/spool/ is the only module that knows the storage engine
 // (SQLite via better-sqlite3); everything else speaks these types.
 //
-// A *message row* holds 1..N records that were read together (a chunk): a unit of storage, not
+// Words: a *chunk* (ChunkInput) is what the fan-out hands to `commit`; committed, it is a *row*
+// (QueuedRow, a row of the SQLite table `messages`, a name kept for the on-disk format); a
+// *message* is only ever a broker's (AMQP, NATS). `msg` in the delivery code is a row.
+//
+// A row holds 1..N records that were read together: a unit of storage, not
 // of delivery. The dispatcher sends ranges of records, parts of a row or several rows per request,
 // and once every record of a row has its result it settles the row in one call: delivered records
 // go, a record to retry becomes a row of its own with its own (jittered) due time, a dead one a
@@ -31,8 +35,8 @@ export interface ChunkInput {
   starts?: Uint32Array | readonly number[];
 }
 
-/** A row of the queue as the dispatcher sees it. */
-export interface QueuedMessage {
+/** A row of the queue as the dispatcher sees it (see the words above). */
+export interface QueuedRow {
   rowId: number;
   queueId: number;
   stream: string;
@@ -121,17 +125,17 @@ export interface CheckpointDetail {
 }
 
 /** Where record `i` of a row starts in its body. */
-export function recordStart(msg: Pick<QueuedMessage, 'ends' | 'starts'>, i: number): number {
+export function recordStart(msg: Pick<QueuedRow, 'ends' | 'starts'>, i: number): number {
   return msg.starts !== null ? msg.starts[i]! : i === 0 ? 0 : msg.ends[i - 1]!;
 }
 
 /** The bytes of record `i` of a row, trailing newline included (a view, no copy). */
-export function recordBytes(msg: Pick<QueuedMessage, 'body' | 'ends' | 'starts'>, i: number): Buffer {
+export function recordBytes(msg: Pick<QueuedRow, 'body' | 'ends' | 'starts'>, i: number): Buffer {
   return msg.body.subarray(recordStart(msg, i), msg.ends[i]!);
 }
 
 /** Bytes of records [from, to) of a row. */
-export function spanBytes(msg: Pick<QueuedMessage, 'ends' | 'starts'>, from: number, to: number): number {
+export function spanBytes(msg: Pick<QueuedRow, 'ends' | 'starts'>, from: number, to: number): number {
   if (to <= from) return 0;
   if (msg.starts === null) return msg.ends[to - 1]! - (from === 0 ? 0 : msg.ends[from - 1]!);
   let n = 0;

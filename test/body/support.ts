@@ -3,7 +3,7 @@
 import type { BatchFormat, BodyConfig } from '../../src/config/schema.js';
 import { createBodyShaper } from '../../src/body/shaper.js';
 import type { HttpSinkOptions } from '../../src/sinks/http/sink.js';
-import type { QueuedMessage } from '../../src/spool/types.js';
+import type { QueuedRow } from '../../src/spool/types.js';
 import { FakeQueue } from '../deliver/fake-queue.js';
 import { T0 } from '../deliver/harness.js';
 import { requestOf, withSink, plainBody, type SinkEnv } from '../sinks/http/support.js';
@@ -23,7 +23,7 @@ export function kumo(i: number, o: { type?: string; tenant?: string } = {}): Rec
 }
 
 /** Rows of kumod records (lines from 0 on, in order). */
-export function kumoRows(counts: number[], rec: (i: number) => Record<string, unknown> = kumo): QueuedMessage[] {
+export function kumoRows(counts: number[], rec: (i: number) => Record<string, unknown> = kumo): QueuedRow[] {
   const q = new FakeQueue('0123456789abcdef');
   let line = 0;
   return counts.map((n) => {

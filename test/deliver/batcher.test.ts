@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planBatch, type BatchLimits, type PendingRow } from '../../src/deliver/batcher.js';
 import { bodySize } from '../../src/deliver/batch-body.js';
-import type { QueuedMessage } from '../../src/spool/types.js';
+import type { QueuedRow } from '../../src/spool/types.js';
 import { seededRandom } from '../helpers/manual-clock.js';
 import { FakeQueue } from './fake-queue.js';
 import { formatEventIdList } from '../../src/hook/event-id-list.js';
@@ -16,13 +16,13 @@ const limits = (o: Partial<BatchLimits> = {}): BatchLimits => ({
   ...o,
 });
 const rec = (n: number) => 'x'.repeat(n - 1); // n bytes with its newline
-const pend = (rows: QueuedMessage[]): { msg: QueuedMessage; next: number }[] => rows.map((msg) => ({ msg, next: 0 }));
+const pend = (rows: QueuedRow[]): { msg: QueuedRow; next: number }[] => rows.map((msg) => ({ msg, next: 0 }));
 /** Each batch as [row index, from, to] per slice. */
-const shape = (rows: QueuedMessage[], p: ReturnType<typeof planBatch>) =>
+const shape = (rows: QueuedRow[], p: ReturnType<typeof planBatch>) =>
   p.kind === 'send' ? p.slices.map((s) => [rows.indexOf(s.msg), s.from, s.to]) : p.kind;
 
 /** Plans and "sends" until nothing is left, as the dispatcher does; returns each batch's record count. */
-function drain(pending: { msg: QueuedMessage; next: number }[], l: BatchLimits, check: (p: Extract<ReturnType<typeof planBatch>, { kind: 'send' }>) => void = () => {}): number[] {
+function drain(pending: { msg: QueuedRow; next: number }[], l: BatchLimits, check: (p: Extract<ReturnType<typeof planBatch>, { kind: 'send' }>) => void = () => {}): number[] {
   const sizes: number[] = [];
   for (;;) {
     const p = planBatch(pending, l, 0, true);

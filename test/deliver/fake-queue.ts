@@ -1,6 +1,6 @@
 // An in-memory QueuePort with the semantics src/deliver/queue-port.ts documents (settle removes
 // the row; each record to retry becomes a row of its own). Records every call.
-import type { QueuedMessage } from '../../src/spool/types.js';
+import type { QueuedRow } from '../../src/spool/types.js';
 import type { QueuePort, RecordResult } from '../../src/deliver/queue-port.js';
 
 export interface Dead {
@@ -27,7 +27,7 @@ export interface SettleCall {
 }
 
 export class FakeQueue implements QueuePort {
-  rows = new Map<number, QueuedMessage>();
+  rows = new Map<number, QueuedRow>();
   claimed = new Set<number>();
   delivered: string[] = [];
   dead: Dead[] = [];
@@ -41,7 +41,7 @@ export class FakeQueue implements QueuePort {
   constructor(private readonly segmentKey = '0123456789abcdef') {}
 
   /** Adds a row of `records` (strings or objects; each gets a trailing "\n"). Returns it. */
-  add(records: (string | object)[], opts: { createdAt?: number; dueAt?: number; attempts?: number; firstLine?: number } = {}): QueuedMessage {
+  add(records: (string | object)[], opts: { createdAt?: number; dueAt?: number; attempts?: number; firstLine?: number } = {}): QueuedRow {
     const texts = records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r)) + '\n');
     const body = Buffer.from(texts.join(''));
     const ends = new Uint32Array(texts.length);
@@ -49,7 +49,7 @@ export class FakeQueue implements QueuePort {
     texts.forEach((t, i) => (ends[i] = end += Buffer.byteLength(t)));
     const first = opts.firstLine ?? this.nextLine;
     this.nextLine = first + texts.length;
-    const msg: QueuedMessage = {
+    const msg: QueuedRow = {
       rowId: this.nextRowId++,
       queueId: 1,
       starts: null,
@@ -68,11 +68,11 @@ export class FakeQueue implements QueuePort {
     return msg;
   }
 
-  takeDue(maxRecords: number, now: number): QueuedMessage[] {
+  takeDue(maxRecords: number, now: number): QueuedRow[] {
     const due = [...this.rows.values()]
       .filter((r) => !this.claimed.has(r.rowId) && r.dueAt <= now)
       .sort((a, b) => a.dueAt - b.dueAt || a.rowId - b.rowId);
-    const out: QueuedMessage[] = [];
+    const out: QueuedRow[] = [];
     let n = 0;
     for (const r of due) {
       if (out.length > 0 && n + r.ends.length > maxRecords) break;
@@ -100,7 +100,7 @@ export class FakeQueue implements QueuePort {
   /** event ids a stop left queued untried */
   readonly unsent: string[] = [];
 
-  settle(msg: QueuedMessage, results: RecordResult[], _now: number): void {
+  settle(msg: QueuedRow, results: RecordResult[], _now: number): void {
     if (results.length !== msg.ends.length) throw new Error(`fake queue: ${results.length} results for row ${msg.rowId} of ${msg.ends.length}`);
     this.take(msg.rowId);
     const eventIds = ids(msg);
@@ -114,14 +114,14 @@ export class FakeQueue implements QueuePort {
         const attempts = msg.attempts + (r.reason === 'final' ? 1 : 0);
         this.dead.push({ eventId: eventIds[i]!, record: body.toString(), disposition: r.disposition, reason: r.reason, attempts });
       } else if (r.kind === 'unsent') {
-        const row: QueuedMessage = { ...msg, rowId: this.nextRowId++, lines: Uint32Array.of(msg.lines[i]!), body, ends: Uint32Array.of(body.length) };
+        const row: QueuedRow = { ...msg, rowId: this.nextRowId++, lines: Uint32Array.of(msg.lines[i]!), body, ends: Uint32Array.of(body.length) };
         this.rows.set(row.rowId, row);
         this.unsent.push(eventIds[i]!);
       } else {
         retry.eventIds.push(eventIds[i]!);
         retry.dueAts.push(r.dueAt);
         retry.disposition = r.disposition;
-        const row: QueuedMessage = {
+        const row: QueuedRow = {
           ...msg,
           rowId: this.nextRowId++,
           lines: Uint32Array.of(msg.lines[i]!),
@@ -148,7 +148,7 @@ export class FakeQueue implements QueuePort {
     return n;
   }
 
-  private take(rowId: number): QueuedMessage {
+  private take(rowId: number): QueuedRow {
     const r = this.rows.get(rowId);
     if (!r) throw new Error(`fake queue: row ${rowId} is not queued`);
     if (!this.claimed.has(rowId)) throw new Error(`fake queue: row ${rowId} was not claimed`);
@@ -158,6 +158,6 @@ export class FakeQueue implements QueuePort {
   }
 }
 
-function ids(r: QueuedMessage): string[] {
+function ids(r: QueuedRow): string[] {
   return Array.from(r.lines, (l) => `${r.segmentKey}-${l}`);
 }

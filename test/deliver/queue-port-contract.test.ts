@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import type { QueuePort, RecordResult } from '../../src/deliver/queue-port.js';
 import { DeadLetterStore } from '../../src/spool/dead-letter-store.js';
 import { Spool } from '../../src/spool/spool.js';
-import { recordBytes, type QueuedMessage } from '../../src/spool/types.js';
+import { recordBytes, type QueuedRow } from '../../src/spool/types.js';
 import { SettableClock } from '../helpers/manual-clock.js';
 import { tempStateDir } from '../spool/support.js';
 import { FakeQueue } from './fake-queue.js';
@@ -67,7 +67,7 @@ function spoolSubject(): Subject {
 }
 
 /** Each record of the rows handed out: what the dispatcher sees of it. */
-function recordsOf(rows: QueuedMessage[]): string[] {
+function recordsOf(rows: QueuedRow[]): string[] {
   return rows.flatMap((m) => Array.from(m.lines, (l, i) => `${m.segmentKey}-${l} ${recordBytes(m, i).toString().trimEnd()} a=${m.attempts} due=${m.dueAt} d=${m.disposition}`));
 }
 

@@ -1,6 +1,6 @@
 // Rows and requests for sink tests, shaped as the queue and the dispatcher make them: records as
 // kumod writes them (compact JSON + "\n"), stable event ids, the request id from hook/event-id.ts.
-import type { QueuedMessage } from '../../src/spool/types.js';
+import type { QueuedRow } from '../../src/spool/types.js';
 import type { SinkRequest } from '../../src/deliver/sink.js';
 import { eventIdsOf, requestId } from '../../src/hook/event-id.js';
 
@@ -9,7 +9,7 @@ let nextRow = 1;
 let nextLine = 0;
 
 /** A queued row holding these records (objects are JSON-encoded; strings are taken as lines). */
-export function rowOf(records: readonly (object | string)[], o: { segmentKey?: string; firstLine?: number; attempts?: number } = {}): QueuedMessage {
+export function rowOf(records: readonly (object | string)[], o: { segmentKey?: string; firstLine?: number; attempts?: number } = {}): QueuedRow {
   const lines = records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r) + '\n'));
   const body = Buffer.from(lines.join(''));
   const ends: number[] = [];
@@ -25,7 +25,7 @@ export function rowOf(records: readonly (object | string)[], o: { segmentKey?: s
 }
 
 /** The request for records [from, to) of `msg` (the whole row by default). */
-export function requestOf(msg: QueuedMessage, from = 0, to = msg.ends.length, now = Date.now()): SinkRequest {
+export function requestOf(msg: QueuedRow, from = 0, to = msg.ends.length, now = Date.now()): SinkRequest {
   const slices = [{ msg, from, to }];
   const eventIds = eventIdsOf(slices);
   return { slices, records: to - from, eventIds, id: requestId(eventIds), attempt: msg.attempts + 1, now, format: 'array' };

@@ -3,17 +3,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Claims, type ClaimSource, type WalkTuning } from '../../src/spool/claims.js';
-import type { DiskKey, RowKey } from '../../src/spool/message-table.js';
-import type { QueuedMessage } from '../../src/spool/types.js';
+import type { DiskKey, RowKey } from '../../src/spool/row-table.js';
+import type { QueuedRow } from '../../src/spool/types.js';
 
 class FakeTable implements ClaimSource {
-  rows = new Map<number, QueuedMessage>();
+  rows = new Map<number, QueuedRow>();
   nextId = 1;
   keyQueries = 0;
   rowReads = 0;
 
-  insert(dueAt: number, records: number): QueuedMessage {
-    const m: QueuedMessage = {
+  insert(dueAt: number, records: number): QueuedRow {
+    const m: QueuedRow = {
       rowId: this.nextId++,
       queueId: 1,
       starts: null,
@@ -32,7 +32,7 @@ class FakeTable implements ClaimSource {
     return m;
   }
 
-  sorted(): QueuedMessage[] {
+  sorted(): QueuedRow[] {
     return [...this.rows.values()].sort((a, b) => a.dueAt - b.dueAt || a.rowId - b.rowId);
   }
 
@@ -44,7 +44,7 @@ class FakeTable implements ClaimSource {
       .map((m) => ({ dueAt: m.dueAt, id: m.rowId, count: m.lines.length }));
   }
 
-  get(id: number): QueuedMessage | undefined {
+  get(id: number): QueuedRow | undefined {
     this.rowReads++;
     const m = this.rows.get(id);
     return m && { ...m };
@@ -102,7 +102,7 @@ function scenario(seed: number, tuning: WalkTuning): void {
   const rand = prng(seed);
   const table = new FakeTable();
   const claims = new Claims(table, { maxRecords: 1 + rand(12), maxBytes: 1 << 30 }, tuning);
-  const inFlight = new Map<number, QueuedMessage>();
+  const inFlight = new Map<number, QueuedRow>();
   let now = 1000;
   const ctx = (step: number, op: string) => `seed ${seed} ${JSON.stringify(tuning)} step ${step}: ${op}`;
   for (let step = 0; step < 400; step++) {
@@ -150,7 +150,7 @@ function scenario(seed: number, tuning: WalkTuning): void {
   }
 }
 
-function keyOf(m: QueuedMessage): RowKey {
+function keyOf(m: QueuedRow): RowKey {
   return { dueAt: m.dueAt, id: m.rowId };
 }
 

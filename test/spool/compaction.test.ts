@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Spool } from '../../src/spool/spool.js';
 import { checkState } from '../../src/spool/state-check.js';
-import type { QueuedMessage, RecordResult } from '../../src/spool/types.js';
+import type { QueuedRow, RecordResult } from '../../src/spool/types.js';
 import { assertLedgerMatchesRows, bodyFilePath, chunk, SettableClock, rawFiles, rawLocatedRows, recordTexts, tempStateDir } from './support.js';
 
 /** Body files of 1,000 bytes: a chunk of 10 records of 100 bytes fills one. */
@@ -15,7 +15,7 @@ const SMALL_FILES = { bodyStore: { rotateBytes: 1000 } };
 const retry = (dueAt: number): RecordResult => ({ kind: 'retry', dueAt, disposition: 'HTTP 503' });
 
 /** Retries the records whose text is in `failing`, delivers the others. */
-function settleAll(spool: Spool, rows: QueuedMessage[], failing: Set<string>, dueAt: number, now: number): void {
+function settleAll(spool: Spool, rows: QueuedRow[], failing: Set<string>, dueAt: number, now: number): void {
   for (const m of rows) {
     const results = recordTexts(m).map((t): RecordResult => (failing.has(t) ? retry(dueAt) : { kind: 'delivered' }));
     spool.queue(m.queueId).settle(m, results, now);

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Spool } from '../../src/spool/spool.js';
 import { DeadLetterStore } from '../../src/spool/dead-letter-store.js';
-import { recordBytes, type QueuedMessage } from '../../src/spool/types.js';
+import { recordBytes, type QueuedRow } from '../../src/spool/types.js';
 import { SettableClock, pickChunk, region, tempStateDir } from './support.js';
 
-const texts = (m: QueuedMessage) => Array.from(m.lines, (_, i) => recordBytes(m, i).toString().trim());
+const texts = (m: QueuedRow) => Array.from(m.lines, (_, i) => recordBytes(m, i).toString().trim());
 const bodyFileBytes = (stateDir: string) =>
   readdirSync(join(stateDir, 'bodies')).reduce((n, f) => n + statSync(join(stateDir, 'bodies', f)).size, 0);
 

@@ -11,8 +11,8 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { DeadLetterStore } from '../../src/spool/dead-letter-store.js';
 import { Spool } from '../../src/spool/spool.js';
-import { blobU32 } from '../../src/spool/message-table.js';
-import type { QueuedMessage, RecordResult } from '../../src/spool/types.js';
+import { blobU32 } from '../../src/spool/row-table.js';
+import type { QueuedRow, RecordResult } from '../../src/spool/types.js';
 import { assertLedgerMatchesRows, chunk, SettableClock, rawFiles, tempStateDir } from './support.js';
 
 /** mulberry32: small, seedable, good enough to pick operations. */
@@ -71,7 +71,7 @@ function runScenario(seed: number, steps: number): void {
   /** line numbers of delivered records */
   const delivered: number[] = [];
   /** handed out, outcome not given yet */
-  const inFlight = new Map<number, QueuedMessage>();
+  const inFlight = new Map<number, QueuedRow>();
   /** outcome given, not written yet: still claimed */
   const pending = new Set<number>();
   const claimed = () => new Set([...inFlight.keys(), ...pending]);

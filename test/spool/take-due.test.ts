@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DeadLetterStore } from '../../src/spool/dead-letter-store.js';
 import { Spool } from '../../src/spool/spool.js';
-import { KEYS_LATER_DUE_SQL, KEYS_SAME_DUE_SQL } from '../../src/spool/message-table.js';
+import { KEYS_LATER_DUE_SQL, KEYS_SAME_DUE_SQL } from '../../src/spool/row-table.js';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import type { QueuedMessage } from '../../src/spool/types.js';
+import type { QueuedRow } from '../../src/spool/types.js';
 import { allDead, allRetried, chunk, SettableClock, recordTexts, tempStateDir } from './support.js';
 
-const texts = (rows: QueuedMessage[]) => rows.flatMap((m) => recordTexts(m));
+const texts = (rows: QueuedRow[]) => rows.flatMap((m) => recordTexts(m));
 
 function open(clock: SettableClock, window?: { records: number; bytes?: number }): Spool {
   return Spool.open({

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { createDecoder } from '../../../src/source/zstd.js';
-import type { QueuedMessage } from '../../../src/spool/types.js';
+import type { QueuedRow } from '../../../src/spool/types.js';
 import type { SinkRequest } from '../../../src/deliver/sink.js';
 import type { BatchFormat } from '../../../src/deliver/batch-body.js';
 import { eventIdsOf, requestId } from '../../../src/hook/event-id.js';
@@ -17,7 +17,7 @@ import { Receiver, type ReceivedRequest, type ReceiverOptions } from '../../help
 export { T0, record };
 
 /** A request of whole rows, in order. */
-export function requestOf(msgs: readonly QueuedMessage[], opts: { attempt?: number; now?: number; format?: BatchFormat } = {}): SinkRequest {
+export function requestOf(msgs: readonly QueuedRow[], opts: { attempt?: number; now?: number; format?: BatchFormat } = {}): SinkRequest {
   const slices = msgs.map((msg) => ({ msg, from: 0, to: msg.ends.length }));
   const eventIds = eventIdsOf(slices);
   return {
@@ -27,7 +27,7 @@ export function requestOf(msgs: readonly QueuedMessage[], opts: { attempt?: numb
 }
 
 /** Rows of `n` small records each, from one segment, lines from `firstLine` on. */
-export function rowsOf(counts: number[], opts: { segmentKey?: string; firstLine?: number; pad?: number } = {}): QueuedMessage[] {
+export function rowsOf(counts: number[], opts: { segmentKey?: string; firstLine?: number; pad?: number } = {}): QueuedRow[] {
   const q = new FakeQueue(opts.segmentKey ?? '0123456789abcdef');
   let line = opts.firstLine ?? 0;
   return counts.map((n) => {

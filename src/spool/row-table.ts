@@ -1,4 +1,4 @@
-// The `messages` table: one prepared statement per query, rows in and out as QueuedMessage.
+// The `messages` table: one prepared statement per query, rows in and out as QueuedRow.
 // Every query is a point lookup or an index range that reads only what it returns (LIMIT, or the
 // rows another process just added); only status sums a range (the due rows, index only).
 // A row's bytes are inline or in a body file (body-store.ts): reading one preads it, and every
@@ -9,7 +9,7 @@ import type { BodyFiles } from './body-files.js';
 import type { BodyLocation } from './body-store.js';
 import type { FileLedger } from './file-ledger.js';
 import type { Db, Statement } from './sqlite.js';
-import type { ChunkInput, QueuedMessage } from './types.js';
+import type { ChunkInput, QueuedRow } from './types.js';
 
 /** Position of a row in hand-out order. */
 export interface RowKey {
@@ -22,7 +22,7 @@ export interface DiskKey extends RowKey {
   count: number;
 }
 
-export type NewRow = Omit<QueuedMessage, 'rowId'>;
+export type NewRow = Omit<QueuedRow, 'rowId'>;
 
 /** What a deleted row held: for the counters, and where its bytes were. */
 export interface RemovedRow {
@@ -103,7 +103,7 @@ interface StoredRow {
 export const KEYS_SAME_DUE_SQL = 'SELECT due_at, id, count FROM messages WHERE queue_id = ? AND due_at = ? AND id > ? ORDER BY id LIMIT ?';
 export const KEYS_LATER_DUE_SQL = 'SELECT due_at, id, count FROM messages WHERE queue_id = ? AND due_at > ? ORDER BY due_at, id LIMIT ?';
 
-export class MessageTable {
+export class RowTable {
   private readonly insertStmt: Statement;
   private readonly removeStmt: Statement;
   private readonly removeLayoutStmt: Statement;
@@ -186,7 +186,7 @@ export class MessageTable {
   }
 
   /** A chunk from the reader as a new row, due at once, its body already at `at` (or inline). */
-  insertChunk(c: ChunkInput, now: number, at: BodyLocation | null): QueuedMessage {
+  insertChunk(c: ChunkInput, now: number, at: BodyLocation | null): QueuedRow {
     const row: NewRow = {
       queueId: c.queueId ?? 1,
       stream: c.stream,
@@ -240,7 +240,7 @@ export class MessageTable {
     return raw.map(([dueAt, id, count]) => ({ dueAt, id, count }));
   }
 
-  get(id: number): QueuedMessage | undefined {
+  get(id: number): QueuedRow | undefined {
     const r = this.getStmt.get(id) as StoredRow | undefined;
     if (r === undefined) return undefined;
     let ends = blobU32(r.ends);
