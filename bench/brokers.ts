@@ -15,7 +15,7 @@ import { NatsServer } from '../test/helpers/nats.js';
 import { Dispatcher } from '../src/deliver/dispatcher.js';
 import type { QueuePort } from '../src/deliver/queue-port.js';
 import type { Sink } from '../src/deliver/sink.js';
-import type { QueuedMessage } from '../src/spool/types.js';
+import type { QueuedRow } from '../src/spool/types.js';
 import { bodyFromSlices } from '../src/deliver/batch-body.js';
 import { eventIdsOf, requestId } from '../src/hook/event-id.js';
 import { silentLogger } from '../src/telemetry/logger.js';
@@ -46,7 +46,7 @@ async function dispatcherCase(sink: Sink, total: number, batch: number, inFlight
   const done = new Promise<void>((r) => (finished = r));
   const queue: QueuePort = {
     takeDue: (max) => {
-      const out: QueuedMessage[] = [];
+      const out: QueuedRow[] = [];
       while (next < total && out.length * batch < Math.max(max, batch)) {
         out.push(makeRow(batch, next / batch + 1, next));
         next += batch;

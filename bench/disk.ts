@@ -12,7 +12,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Spool } from '../src/spool/spool.js';
-import type { QueuedMessage, RecordResult } from '../src/spool/types.js';
+import type { QueuedRow, RecordResult } from '../src/spool/types.js';
 import { chunk, SettableClock, tempStateDir } from '../test/spool/support.js';
 
 const RECORD_BYTES = 1024;
@@ -126,7 +126,7 @@ export function runAtDepth(depth: number, rounds: number, retries: boolean): Dis
   return { perRecord, peak: Math.round(peak), last: last!, retried };
 }
 
-function settle(m: QueuedMessage, retries: boolean, dueAt: number): RecordResult[] {
+function settle(m: QueuedRow, retries: boolean, dueAt: number): RecordResult[] {
   return Array.from(m.lines, (line) =>
     retries && m.attempts < failures(line) ? { kind: 'retry', dueAt, disposition: '503 Service Unavailable' } : { kind: 'delivered' },
   );

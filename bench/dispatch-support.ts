@@ -3,7 +3,7 @@
 // always has due rows.
 import type { Dispatcher } from '../src/deliver/dispatcher.js';
 import type { Sink } from '../src/deliver/sink.js';
-import type { QueuedMessage } from '../src/spool/types.js';
+import type { QueuedRow } from '../src/spool/types.js';
 
 /** LINE's nodeid */
 export const NODE = 'n'.repeat(36);
@@ -19,7 +19,7 @@ export const LINE = JSON.stringify({
 }) + '\n';
 
 /** A queued row of `records` copies of LINE, lines firstLine, firstLine + 1, ... (distinct event ids). */
-export function makeRow(records: number, rowId = 1, firstLine = 0): QueuedMessage {
+export function makeRow(records: number, rowId = 1, firstLine = 0): QueuedRow {
   const len = Buffer.byteLength(LINE);
   return {
     rowId, queueId: 1, starts: null, stream: 's', segment: 'seg', segmentKey: '0123456789abcdef', lines: Uint32Array.from({ length: records }, (_, i) => firstLine + i),

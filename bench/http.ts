@@ -15,7 +15,7 @@ import { eventIdsOf, requestId } from '../src/hook/event-id.js';
 import { silentLogger } from '../src/telemetry/logger.js';
 import { Dispatcher } from '../src/deliver/dispatcher.js';
 import type { QueuePort } from '../src/deliver/queue-port.js';
-import type { QueuedMessage } from '../src/spool/types.js';
+import type { QueuedRow } from '../src/spool/types.js';
 import { makeRow, timedRun } from './dispatch-support.js';
 
 if (process.argv[2] === 'receiver') {
@@ -66,7 +66,7 @@ async function dispatcherCase(url: string, batch: number, conc: number, seconds:
   let acked = 0;
   const queue: QueuePort = {
     takeDue: (max) => {
-      const out: QueuedMessage[] = [];
+      const out: QueuedRow[] = [];
       for (let n = 0; n + batch <= Math.max(max, batch); n += batch) out.push({ ...proto, rowId: nextId++, createdAt: Date.now() });
       return out;
     },

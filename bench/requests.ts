@@ -19,7 +19,7 @@ import { HttpSink, type HttpSinkOptions } from '../src/sinks/http/sink.js';
 import { silentLogger } from '../src/telemetry/logger.js';
 import { Dispatcher } from '../src/deliver/dispatcher.js';
 import type { QueuePort } from '../src/deliver/queue-port.js';
-import type { QueuedMessage } from '../src/spool/types.js';
+import type { QueuedRow } from '../src/spool/types.js';
 import { makePki } from '../test/sinks/http/certs.js';
 import { recordLines } from '../test/helpers/records.js';
 import { createBodyShaper } from '../src/body/shaper.js';
@@ -29,7 +29,7 @@ import { timedRun } from './dispatch-support.js';
 // 100-fold and cost nothing, which no real batch does (these shrink ~7x).
 const LINES = recordLines(1000, 7).map((l) => Buffer.from(l + '\n'));
 
-function makeRow(records: number, rowId: number): QueuedMessage {
+function makeRow(records: number, rowId: number): QueuedRow {
   const parts = Array.from({ length: records }, (_, i) => LINES[(rowId * records + i) % LINES.length]!);
   const body = Buffer.concat(parts);
   const ends = new Uint32Array(records);
@@ -48,7 +48,7 @@ async function dispatcherCase(url: string, batch: number, conc: number, seconds:
   const rowRecords = Math.max(batch, 100);
   const queue: QueuePort = {
     takeDue: (max) => {
-      const out: QueuedMessage[] = [];
+      const out: QueuedRow[] = [];
       for (let n = 0; n < Math.max(max, 1); n += rowRecords) out.push(makeRow(rowRecords, nextId++));
       return out;
     },

@@ -1,5 +1,5 @@
 // `npm run bench [-- section...]`: the benchmarks, each measured against a reference in the same
-// run (the machines are shared and noisy: read the ratios first). Sections: cat, tail, queued, latency, hooks, duplicates, replay, metrics, disk.
+// run (the machines are shared and noisy: read the ratios first). Sections: cat, tail, queued, latency, hooks, duplicates, replay, metrics, disk, drain.
 import { benchData } from './data.js';
 import { benchCat } from './cat.js';
 import { benchTail } from './tail.js';
@@ -10,6 +10,7 @@ import { benchKills } from './duplicates.js';
 import { benchReplay } from './replay.js';
 import { benchMetrics } from './metrics.js';
 import { benchDisk } from './disk.js';
+import { benchDrain } from './drain.js';
 
 const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   cat: () => benchCat(benchData()),
@@ -20,6 +21,7 @@ const sections: Record<string, () => Promise<Record<string, unknown>>> = {
   replay: () => benchReplay(benchData()),
   metrics: () => benchMetrics(benchData()),
   disk: async () => benchDisk(),
+  drain: () => benchDrain(),
   latency: async () => ({ 'batch 100': await benchLatency({ batchSize: 100 }), 'batch 1': await benchLatency({ batchSize: 1, rate: 2000, records: 20_000 }) }),
 };
 
