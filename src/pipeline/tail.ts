@@ -91,7 +91,7 @@ interface LiveHook {
 export async function runTail(o: TailOptions): Promise<TailResult> {
   const log = o.logger;
   if (o.hooks.length === 0) throw new UsageError('no hook to deliver to: give --url or a config file with [[hook]] tables');
-  const uncap = capYoungGeneration(YOUNG_GENERATION_MB);
+  const youngCap = capYoungGeneration(YOUNG_GENERATION_MB);
   const targets = await resolveTargets(o.paths);
   const emptyDirs = await emptyLogDirs(targets, o.pattern);
   // the memory window: spool.ts MEMORY_WINDOW
@@ -205,6 +205,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       ...(o.pollMs !== undefined ? { rescanMs: o.pollMs, usePolling: true } : {}),
       ...(o.window?.sinceS !== undefined ? { sinceMs: o.window.sinceS * 1000 } : {}),
       onBatch: async (b) => {
+        youngCap.check();
         telemetry?.read(b.bounds[b.count]! - b.bounds[0]!);
                 if (window) window.feed(b, (run) => fanOut.add(run));
         else fanOut.add(b);
@@ -304,7 +305,7 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
   } finally {
     if (flushTimer) clearInterval(flushTimer);
     await telemetry?.close();
-    uncap();
+    youngCap.stop();
     spool.close();
   }
 }
