@@ -57,37 +57,17 @@ function formatWhole(ranges: readonly IdRange[]): { text: string; records: numbe
   return { text, records };
 }
 
+/** The records that fit, found by the meter, written as the whole list of just those. */
 function meteredPrefix(ranges: readonly IdRange[], maxBytes: number): { text: string; records: number } {
   const meter = new EventIdListMeter();
-  const parts: string[] = [];
-  let seg: string | null = null;
-  let from = -1;
-  let last = -1;
-  let records = 0;
-  const flush = (named: boolean) => {
-    if (from < 0) return;
-    const run = from === last ? String(from) : `${from}..${last}`;
-    parts.push(named ? `${seg}-${run}` : run);
-  };
-  let named = false;
-  outer: for (const { msg, from: a, to: b } of ranges) {
-    for (let i = a; i < b; i++) {
-      const line = msg.lines[i]!;
-      if (meter.bytesWith(msg.segmentKey, line) > maxBytes) break outer;
-      meter.add(msg.segmentKey, line);
-      records++;
-      if (msg.segmentKey === seg && line === last + 1 && from >= 0) {
-        last = line;
-        continue;
-      }
-      flush(named);
-      named = msg.segmentKey !== seg;
-      seg = msg.segmentKey;
-      from = last = line;
-    }
+  const fitting: IdRange[] = [];
+  for (const r of ranges) {
+    let i = r.from;
+    while (i < r.to && meter.bytesWith(r.msg.segmentKey, r.msg.lines[i]!) <= maxBytes) meter.add(r.msg.segmentKey, r.msg.lines[i++]!);
+    if (i > r.from) fitting.push({ msg: r.msg, from: r.from, to: i });
+    if (i < r.to) break;
   }
-  flush(named);
-  return { text: parts.join(','), records };
+  return formatWhole(fitting);
 }
 
 /** Bytes of the compact list of `ranges`' records. */

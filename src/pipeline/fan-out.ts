@@ -195,18 +195,14 @@ export class FanOut {
   }
 
   private openChunk(queueId: number, hook: number, segment: SegmentRef): OpenChunk {
-    let c = this.spare.pop();
-    if (c === undefined) {
-      c = { queueId, hook, segment, segmentKey: this.keyOf.key, n: 0, lines: new Uint32Array(OPEN_CHUNK_RECORDS), starts: new Uint32Array(OPEN_CHUNK_RECORDS), ends: new Uint32Array(OPEN_CHUNK_RECORDS), bytes: 0, contiguous: true };
-    } else {
-      c.queueId = queueId;
-      c.hook = hook;
-      c.segment = segment;
-      c.segmentKey = this.keyOf.key;
-      c.n = 0;
-      c.bytes = 0;
-      c.contiguous = true;
-    }
+    const c = this.spare.pop() ?? { queueId, hook, segment, segmentKey: '', n: 0, lines: new Uint32Array(OPEN_CHUNK_RECORDS), starts: new Uint32Array(OPEN_CHUNK_RECORDS), ends: new Uint32Array(OPEN_CHUNK_RECORDS), bytes: 0, contiguous: true };
+    c.queueId = queueId;
+    c.hook = hook;
+    c.segment = segment;
+    c.segmentKey = this.keyOf.key;
+    c.n = 0;
+    c.bytes = 0;
+    c.contiguous = true;
     this.open.set(queueId, c);
     return c;
   }
@@ -219,8 +215,6 @@ export class FanOut {
     if (n === 0) return;
     const base = c.starts[0]!;
     const last = c.ends[n - 1]!;
-    const ends = new Uint32Array(n);
-    for (let i = 0; i < n; i++) ends[i] = c.ends[i]! - base;
     const input: ChunkInput = {
       queueId: c.queueId,
       stream: c.segment.stream,
@@ -228,13 +222,9 @@ export class FanOut {
       segmentKey: c.segmentKey,
       lines: c.lines.slice(0, n),
       body: this.arena.subarray(base, last),
-      ends,
+      ends: rebased(c.ends, n, base),
     };
-    if (!c.contiguous) {
-      const starts = new Uint32Array(n);
-      for (let i = 0; i < n; i++) starts[i] = c.starts[i]! - base;
-      input.starts = starts;
-    }
+    if (!c.contiguous) input.starts = rebased(c.starts, n, base);
     this.pending.push(input);
     c.n = 0;
     this.spare.push(c);
@@ -263,4 +253,11 @@ function grow(c: OpenChunk): void {
     a.set(c[k]);
     c[k] = a;
   }
+}
+
+/** The first `n` offsets, relative to `base`. */
+function rebased(offsets: Uint32Array, n: number, base: number): Uint32Array {
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = offsets[i]! - base;
+  return out;
 }

@@ -145,9 +145,10 @@ export async function runTail(o: TailOptions): Promise<TailResult> {
       spreadAt = t;
       const n = spread();
       // Half a batch per endpoint and commit: each commit makes a row per endpoint, and a row
-      // costs its insert and delete whatever it holds (a fifth of a batch made four hooks, one
-      // over 100 endpoints, spend 1.3x one hook's CPU per delivery; half: 1.0x). Reading runs a
-      // commit ahead and more, so a commit never waits for the one before to be delivered.
+      // costs its insert and delete whatever it holds (with a fifth of a batch, four hooks, one
+      // over 100 endpoints, spent 1.19x one hook's CPU per delivery in `npm run bench -- hooks`;
+      // with half, 0.88x). Reading runs a commit ahead and more, so a commit never waits for the
+      // one before to be delivered.
       commitRecords = Math.min(COMMIT_MAX_RECORDS, Math.max(baseCommit, Math.ceil(n / 2)));
       readAhead = Math.min(READ_AHEAD_MAX_RECORDS, Math.max(READ_AHEAD_RECORDS, n));
     };
